@@ -1,0 +1,1 @@
+"""« 4 per 1000 » press-review and newsletter pipeline."""

@@ -1,0 +1,229 @@
+"""The ``pipeline`` command (see ../shared/CLI.md for the stable surface).
+
+Exit status: 0 on success, 1 on a user-facing error (one line on stderr, no traceback),
+2 on bad usage (click's own).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from pipeline import jobs
+from pipeline.app import App
+from pipeline.errors import PipelineError
+from pipeline.log import configure_logging
+from pipeline.settings import load_settings
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[jobs.Progress]:
+    """A progress bar on a terminal; nothing at all when stderr is piped."""
+    if not _stderr_is_terminal():
+        yield lambda done, total: None
+        return
+    state: dict[str, object] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+            state["pos"] = 0
+        assert isinstance(bar, click._termui_impl.ProgressBar)
+        pos = int(state["pos"])  # type: ignore[call-overload]
+        bar.update(done - pos)
+        state["pos"] = done
+
+    try:
+        yield update
+    finally:
+        bar = state.get("bar")
+        if bar is not None:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="soil-press-pipeline")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """The « 4 per 1000 » press-review and newsletter pipeline.
+
+    Collects media items, classifies and translates them (FR, EN, ES), drafts and renders
+    the Press Review and the Newsletter. Settings come from PIPELINE_* environment variables
+    and an optional pipeline.toml.
+    """
+    settings = load_settings()
+    configure_logging(settings.log_format)
+    app = App(settings)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+# --- database -------------------------------------------------------------------------------
+
+@cli.group()
+def db() -> None:
+    """Create, migrate and back up the database."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: App) -> None:
+    """Create or migrate the database to the newest schema."""
+    from pipeline.store.db import create_db_engine, describe_url, upgrade_db
+
+    engine = create_db_engine(app.settings.resolved_database_url)
+    try:
+        before, after = upgrade_db(engine)
+    finally:
+        engine.dispose()
+    where = describe_url(engine.url)
+    if before == after:
+        click.echo(f"{where}: already at revision {after}")
+    else:
+        click.echo(f"{where}: migrated from {before or 'empty'} to {after}")
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def db_backup(app: App, path: Path) -> None:
+    """Make an online copy of the database into PATH (SQLite file or pg_dump archive)."""
+    from pipeline.store.backup import backup_db
+
+    backup_db(app.engine, path)
+    click.echo(f"backup written to {path}")
+
+
+# --- collection -----------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, metavar="ID",
+              help="Only this source (repeatable). Default: every enabled source.")
+@click.option("--due", is_flag=True, help="Only sources whose next check time has come.")
+@pass_app
+def collect(app: App, sources: tuple[str, ...], due: bool) -> None:
+    """Fetch the enabled sources of sources.toml and store new items."""
+    with progress_bar("collecting") as progress:
+        report = jobs.collect(app, sources, progress=progress, due_only=due)
+    print_collect_report(report)
+    if report.sources and report.failed == len(report.sources):
+        raise PipelineError(f"every source failed ({report.failed}); see the report above")
+
+
+def print_collect_report(report: jobs.CollectReport) -> None:
+    width = max([len(s.source_id) for s in report.sources] + [6])
+    for s in report.sources:
+        detail = f"new {s.new}, updated {s.updated}, unchanged {s.unchanged}"
+        if s.outcome == "failed":
+            detail = f"failed: {s.error}"
+        elif s.outcome == "not_modified":
+            detail = "not modified (304)"
+        click.echo(f"{s.source_id:<{width}}  {s.outcome:<12}  {detail}")
+    click.echo(f"{len(report.sources)} sources, {report.new} new items, {report.failed} failed")
+
+
+# --- status ---------------------------------------------------------------------------------
+
+@cli.command()
+@pass_app
+def status(app: App) -> None:
+    """Health of sources, jobs, queues and the last runs."""
+    from pipeline import status as status_view
+
+    with app.session() as session:
+        click.echo(status_view.render_status(session))
+
+
+# --- accounts and subscribers -----------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """Accounts of the web app (editors, approvers, ambassadors, admins)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["editor", "approver", "ambassador",
+                                                          "admin"]))
+@click.option("--region", default=None, help="The ambassador's region (a region id).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_app
+def users_add(app: App, name: str, role: str, region: str | None, password_stdin: bool) -> None:
+    """Create an account (password from --password-stdin or a prompt)."""
+    from pipeline.store.audit import record_audit
+    from pipeline.store.users import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with app.session() as session:
+        user = add_user(session, name, role, password, region)
+        record_audit(session, "cli", "user.add", f"user:{name}", role=role, region=region)
+    click.echo(f"user {user.name} ({user.role}{', ' + region if region else ''}) created")
+
+
+@cli.group()
+def subscribers() -> None:
+    """Manage subscribers."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def subscribers_import(app: App, file: Path) -> None:
+    """Add or update subscribers from a CSV with columns email,language,publications
+    (publications separated by ';'). Imported addresses count as confirmed."""
+    from pipeline.store.audit import record_audit
+    from pipeline.store.subscribers import import_subscribers
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise PipelineError(f"{file}: not UTF-8 text") from None
+    with app.session() as session:
+        stats = import_subscribers(session, text, source=f"import:{file.name}")
+        record_audit(session, "cli", "subscribers.import", f"file:{file.name}",
+                     added=stats.added, updated=stats.updated, rejected=len(stats.errors))
+    for error in stats.errors:
+        click.echo(f"{file}: {error}", err=True)
+    click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
+               f"{len(stats.errors)} rejected")
+
+
+def main() -> None:
+    """Entry point: user-facing errors become one line on stderr and exit status 1."""
+    try:
+        cli.main(standalone_mode=False, prog_name="pipeline")
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PipelineError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

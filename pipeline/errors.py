@@ -1,0 +1,108 @@
+"""One exception tree for the whole pipeline.
+
+Every error a user can cause or meet derives from :class:`PipelineError`; the command line turns
+any of them into one clear line on stderr and exit status 1 (never a traceback)::
+
+    PipelineError
+    ├── ConfigError              sources.toml or settings invalid (message names the key path)
+    ├── StoreError               database unreachable, migration failed, backup failed
+    ├── FetchError               anything that went wrong getting bytes from the network
+    │   ├── AddressNotAllowed    private / loopback / link-local destination, bad scheme, credentials
+    │   ├── TooManyRedirects     loop, more than 5 hops, https → http downgrade
+    │   ├── ResponseTooLarge     body over the cap (measured after decompression)
+    │   ├── FetchTimeout         total deadline for a request exceeded
+    │   ├── HTTPStatusError      4xx / 5xx answer (carries Retry-After when given)
+    │   └── RobotsDisallowed     robots.txt forbids the path
+    ├── ParseError               a feed or page that cannot be read at all (XML bombs included)
+    ├── TranslationError         no engine for a pair, engine crashed beyond recovery
+    ├── EditionError             a state change the edition status machine refuses
+    ├── RenderError              a template or MJML that fails to render or validate
+    └── DeliveryError            SMTP failures that stop a send
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class PipelineError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+
+class ConfigError(PipelineError):
+    """Invalid configuration. ``str(error)`` starts with the key path, e.g. ``sources[3].lang``."""
+
+    def __init__(self, message: str, *, path: str | None = None, file: str | None = None) -> None:
+        self.path = path
+        self.file = file
+        where = f"{file}: " if file else ""
+        key = f"{path}: " if path else ""
+        super().__init__(f"{where}{key}{message}")
+
+
+class StoreError(PipelineError):
+    """The database cannot be reached, migrated or copied."""
+
+
+class FetchError(PipelineError):
+    """Getting bytes from a remote address failed."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class AddressNotAllowed(FetchError):
+    """The destination is not a public http(s) address."""
+
+
+class TooManyRedirects(FetchError):
+    """A redirect loop, more than the allowed hops, or a downgrade to plain http."""
+
+
+class ResponseTooLarge(FetchError):
+    """The (decompressed) body went over the size cap."""
+
+
+class FetchTimeout(FetchError):
+    """The total deadline of a request passed."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int,
+        retry_after_at: datetime | None = None,
+    ) -> None:
+        self.status = status
+        self.retry_after_at = retry_after_at
+        super().__init__(message, url=url)
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids fetching this path."""
+
+
+class ParseError(PipelineError):
+    """A document that cannot be read at all."""
+
+
+class TranslationError(PipelineError):
+    """Translation could not be done."""
+
+
+class EditionError(PipelineError):
+    """The edition status machine refuses a change, or an edition is incomplete."""
+
+
+class RenderError(PipelineError):
+    """Rendering or validating an edition failed."""
+
+
+class DeliveryError(PipelineError):
+    """Sending mail failed in a way that stops the send."""

@@ -1,0 +1,134 @@
+"""The one module that composes the stages with the store.
+
+Each job: gather (read config and stored rows), run a stage on typed records, then write
+(store results in short transactions). Stages never import each other or the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from pipeline.app import App
+from pipeline.config import load_sources
+from pipeline.errors import ConfigError
+from pipeline.log import get_logger
+from pipeline.records import SourceResult, SourceSpec
+from pipeline.store.items import upsert_items
+from pipeline.store.runs import finish_run, start_run
+from pipeline.store.sources import (
+    due_source_ids,
+    load_fetch_states,
+    record_fetch_result,
+    sync_sources,
+)
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class SourceReport:
+    source_id: str
+    outcome: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CollectReport:
+    run_id: int
+    sources: list[SourceReport]
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.sources if s.outcome == "failed")
+
+
+def select_sources(specs: Sequence[SourceSpec], only: Sequence[str]) -> list[SourceSpec]:
+    """The sources named by ``--source`` (all must exist), or every enabled one."""
+    by_id = {s.id: s for s in specs}
+    unknown = [s for s in only if s not in by_id]
+    if unknown:
+        raise ConfigError(f"unknown source id(s): {', '.join(unknown)}", path="--source")
+    if only:
+        return [by_id[s] for s in only]
+    return [s for s in specs if s.enabled]
+
+
+def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] | None = None,
+            progress: Progress = _no_progress, due_only: bool = False) -> CollectReport:
+    """Fetch sources, store new items once, and record each source's state or error."""
+    all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
+    chosen = select_sources(all_specs, only)
+    from pipeline.collect import FetchSettings, collect_sources
+
+    now_at = datetime.now(UTC)
+    with app.session() as session:
+        sync_sources(session, all_specs)
+        if due_only and not only:
+            due = set(due_source_ids(session, chosen, now_at))
+            chosen = [s for s in chosen if s.id in due]
+        states = load_fetch_states(session, [s.id for s in chosen])
+        run_id = start_run(session, "collect").id
+    log = get_logger(run_id=run_id, job="collect")
+    log.info("collect.start", sources=len(chosen))
+    structlog.contextvars.bind_contextvars(run_id=run_id)
+    fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses)
+    results: list[SourceResult] = asyncio.run(
+        collect_sources(chosen, states, fetch_settings, concurrency=app.settings.fetch_concurrency,
+                        on_result=lambda done: progress(done, len(chosen))))
+    reports = [store_source_result(app, spec, result)
+               for spec, result in zip(chosen, _ordered(chosen, results), strict=True)]
+    stats = {"sources": len(reports), "new": sum(r.new for r in reports),
+             "failed": sum(1 for r in reports if r.outcome == "failed")}
+    with app.session() as session:
+        finish_run(session, run_id, "ok", stats)
+    log.info("collect.done", **stats)
+    structlog.contextvars.unbind_contextvars("run_id")
+    return CollectReport(run_id=run_id, sources=reports)
+
+
+def _ordered(specs: Sequence[SourceSpec], results: Sequence[SourceResult]) -> list[SourceResult]:
+    by_id = {r.source_id: r for r in results}
+    return [by_id[s.id] for s in specs]
+
+
+def store_source_result(app: App, spec: SourceSpec, result: SourceResult) -> SourceReport:
+    """One short transaction per source: its items and its fetch state land together."""
+    log = get_logger(source_id=spec.id)
+    now_at = datetime.now(UTC)
+    report = SourceReport(source_id=spec.id, outcome=result.outcome, error=result.error,
+                          warnings=list(result.warnings))
+    with app.session() as session:
+        if result.items:
+            stats = upsert_items(session, result.items)
+            report.new, report.updated, report.unchanged = stats.new, stats.updated, stats.unchanged
+            if result.outcome == "new" and stats.new == 0 and stats.updated == 0:
+                report.outcome = "unchanged"
+        record_fetch_result(session, spec, result, now_at, report.new)
+    if result.outcome == "failed":
+        log.warning("source.failed", error=result.error)
+    else:
+        log.info("source.fetched", outcome=report.outcome, new=report.new,
+                 updated=report.updated)
+    return report
+
+
+def new_run_token() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,134 @@
+"""Typed records that flow one way through the stages.
+
+collect → classify → translate → draft → render → send → archive
+
+Stages import this module and :mod:`pipeline.errors`, never each other; :mod:`pipeline.jobs`
+composes them and is the only place that talks to both a stage and the store.
+All datetimes are timezone-aware UTC and their names end in ``_at``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
+"""The three publication languages, in the Initiative's order."""
+
+THEMES: tuple[str, ...] = (
+    "soil-carbon",
+    "practices",
+    "policy",
+    "finance",
+    "science",
+    "food-security",
+    "land-restoration",
+    "initiative",
+)
+REGIONS: tuple[str, ...] = (
+    "africa",
+    "asia",
+    "europe",
+    "latin-america-caribbean",
+    "north-america",
+    "oceania",
+    "global",
+)
+
+SourceKind = Literal["feed", "page"]
+Relevance = Literal["always", "check"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One entry of ``sources.toml``, validated."""
+
+    id: str
+    name: str
+    url: str
+    kind: SourceKind
+    lang: str
+    region: str | None = None
+    themes: tuple[str, ...] = ()
+    enabled: bool = True
+    interval_minutes: int = 360
+    follow_links: bool = False
+    relevance: Relevance = "check"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    """What a source remembers between fetches (conditional GET)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedItem:
+    """One media item as collected, before any processing."""
+
+    source_id: str
+    url: str
+    canonical_url: str
+    title: str
+    fetched_at: datetime
+    content_hash: str
+    guid: str | None = None
+    summary: str = ""
+    """Plain text (sanitised, tags stripped)."""
+    body: str = ""
+    """Main text of the article page when it could be had, else empty."""
+    lang_hint: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    """The outlet that published the item when it differs from the source (RSS ``<source>``)."""
+    published_at: datetime | None = None
+    enclosures: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+FetchOutcome = Literal["new", "unchanged", "not_modified", "failed"]
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """What one fetch of one source gave."""
+
+    source_id: str
+    outcome: FetchOutcome
+    items: list[CollectedItem] = field(default_factory=list)
+    state: FetchState = field(default_factory=FetchState)
+    error: str | None = None
+    retry_after_at: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    bytes_received: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier decided about one item, and why."""
+
+    lang: str
+    relevant: bool
+    themes: tuple[str, ...]
+    regions: tuple[str, ...]
+    relevance_score: float = 0.0
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+TextOrigin = Literal["original", "machine", "edited", "approved", "needs_translation"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    """Title, summary and body of an item in one language, with provenance."""
+
+    lang: str
+    title: str
+    summary: str
+    body: str = ""
+    origin: TextOrigin = "original"
+    engine: str | None = None
+    flags: tuple[str, ...] = ()

@@ -1,0 +1,76 @@
+"""``pipeline status``: a plain-text health report read from the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.store.models import Delivery, Edition, Item, Source
+from pipeline.store.runs import last_runs
+
+
+def _ago(at: datetime | None, now_at: datetime) -> str:
+    if at is None:
+        return "never"
+    seconds = int((now_at - at).total_seconds())
+    if seconds < 0:
+        return f"in {_span(-seconds)}"
+    return f"{_span(seconds)} ago"
+
+
+def _span(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def source_health(row: Source) -> str:
+    if not row.enabled:
+        return "disabled"
+    if row.paused:
+        return "PAUSED"
+    if row.error_count:
+        return f"failing×{row.error_count}"
+    if row.last_success_at is None:
+        return "new"
+    return "ok"
+
+
+def render_status(session: Session) -> str:
+    now_at = datetime.now(UTC)
+    lines = ["Sources"]
+    rows = list(session.scalars(select(Source).order_by(Source.id)))
+    width = max([len(r.id) for r in rows] + [6])
+    for row in rows:
+        line = (f"  {row.id:<{width}}  {source_health(row):<11} items {row.item_count:>5}  "
+                f"last ok {_ago(row.last_success_at, now_at):<10} next {_ago(row.next_check_at, now_at)}")
+        if row.last_error:
+            line += f"\n  {'':<{width}}  last error: {row.last_error}"
+        lines.append(line)
+    if not rows:
+        lines.append("  (none yet: run `pipeline collect`)")
+    counts = dict(session.execute(select(Item.status, func.count()).group_by(Item.status)).all())
+    lines.append("Items: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    editions = dict(session.execute(
+        select(Edition.status, func.count()).group_by(Edition.status)).all())
+    lines.append("Editions: " + (", ".join(f"{k} {v}" for k, v in sorted(editions.items()))
+                                 or "none"))
+    queued = session.scalar(select(func.count()).select_from(Delivery)
+                            .where(Delivery.status.in_(("queued", "retry")))) or 0
+    lines.append(f"Deliveries waiting: {queued}")
+    lines.append("Last runs")
+    runs = last_runs(session)
+    for run in runs:
+        took = ""
+        if run.finished_at:
+            took = f" in {(run.finished_at - run.started_at).total_seconds():.1f}s"
+        extra = f" error: {run.error}" if run.error else ""
+        stats = " ".join(f"{k}={v}" for k, v in sorted(run.stats.items()))
+        lines.append(f"  {run.job:<10} {run.status:<8} {_ago(run.started_at, now_at)}{took} "
+                     f"{stats}{extra}")
+    if not runs:
+        lines.append("  (none yet)")
+    return "\n".join(lines)

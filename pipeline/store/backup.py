@@ -1,0 +1,58 @@
+"""Online backups: SQLite's backup API, ``pg_dump`` for PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from pipeline.errors import StoreError
+
+
+def backup_db(engine: Engine, target: Path) -> Path:
+    """Copy the live database to ``target`` while other processes may be writing."""
+    if target.exists():
+        raise StoreError(f"{target} exists: choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise StoreError("an in-memory database cannot be backed up")
+        source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+        try:
+            destination = sqlite3.connect(target)
+            try:
+                source.backup(destination, pages=1024)
+            finally:
+                destination.close()
+        finally:
+            source.close()
+        return target
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise StoreError("pg_dump not found: install the PostgreSQL client tools")
+    # The password goes through the environment, never the process list.
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    plain = url.set(drivername="postgresql", password=None).render_as_string()
+    done = subprocess.run([pg_dump, "--format=custom", "--no-owner", f"--file={target}",
+                           f"--dbname={plain}"], capture_output=True, text=True, check=False,
+                          env=env)
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1:]}")
+    return target
+
+
+def restore_pg(dump: Path, url: str) -> None:
+    """Load a ``pg_dump --format=custom`` file into an empty PostgreSQL database."""
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        raise StoreError("pg_restore not found: install the PostgreSQL client tools")
+    done = subprocess.run([pg_restore, "--no-owner", f"--dbname={url}", str(dump)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise StoreError(f"pg_restore failed: {done.stderr.strip()}")

@@ -1,0 +1,145 @@
+"""Database engine, sessions and migrations.
+
+SQLite (the default) runs in WAL mode with foreign keys on, a busy timeout, and write
+transactions that take the write lock at BEGIN (``BEGIN IMMEDIATE``) so that two processes
+writing at once wait for each other instead of failing with "database is locked".
+PostgreSQL is used when the database URL says so (``postgresql://`` maps to psycopg 3).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.errors import StoreError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a database URL; ``postgres://`` and ``postgresql://`` use psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"database URL is not valid: {describe_url(url)}") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or "
+                         "postgresql")
+    return parsed
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's begin event decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; the SQLite file's folder is created when missing."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def upgrade_db(engine: Engine) -> tuple[str | None, str | None]:
+    """Create or migrate the schema to the newest revision; returns (before, after)."""
+    try:
+        before = current_revision(engine)
+        if before != head_revision():
+            command.upgrade(alembic_config(engine), "head")
+        return before, current_revision(engine)
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot migrate {describe_url(engine.url)}: {_first_line(exc)}") from None
+
+
+def ensure_db(engine: Engine) -> None:
+    """Run migrations when the database is not at the newest revision (first use)."""
+    try:
+        if current_revision(engine) == head_revision():
+            return
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot open {describe_url(engine.url)}: {_first_line(exc)}") from None
+    upgrade_db(engine)
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error, always close."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except (OperationalError, DBAPIError) as exc:
+        session.rollback()
+        raise StoreError(f"database error: {_first_line(exc)}") from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,158 @@
+"""Storing collected items once, in bulk.
+
+An item is the same item when its canonical URL matches, or its GUID matches (the same GUID in
+two feeds), or its content hash matches. New items are inserted and changed items updated with
+one multi-row statement per chunk (``INSERT … ON CONFLICT (canonical_url) DO UPDATE``), which
+is safe when two collectors run at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pipeline.records import CollectedItem
+from pipeline.store.models import Item, Source
+
+CHUNK = 2000
+_UPDATABLE = ("title", "summary", "body", "author", "published_at", "content_hash", "url",
+              "lang_hint", "warnings", "updated_at")
+
+
+@dataclass(slots=True)
+class UpsertStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertStats) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _chunks(items: Sequence[CollectedItem], size: int) -> Iterable[Sequence[CollectedItem]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
+    return {
+        "source_id": item.source_id,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "guid": item.guid,
+        "content_hash": item.content_hash,
+        "title": item.title,
+        "summary": item.summary,
+        "body": item.body,
+        "author": item.author,
+        "lang_hint": item.lang_hint,
+        "published_at": item.published_at,
+        "fetched_at": item.fetched_at,
+        "status": "new",
+        "warnings": list(item.warnings),
+        "updated_at": now_at,
+    }
+
+
+def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str, tuple[int, str]]:
+    """Existing items matching the chunk: canonical URL → (id, content hash), and for items
+    whose URL is new, the same mapping keyed by their URL when their GUID or content hash is
+    already stored under another address."""
+    urls = {i.canonical_url for i in chunk}
+    found: dict[str, tuple[int, str]] = {
+        url: (item_id, content_hash) for item_id, url, content_hash in session.execute(
+            select(Item.id, Item.canonical_url, Item.content_hash)
+            .where(Item.canonical_url.in_(urls)))}
+    missing = [i for i in chunk if i.canonical_url not in found]
+    guids = {i.guid for i in missing if i.guid}
+    hashes = {i.content_hash for i in missing}
+    if not missing:
+        return found
+    by_guid: dict[str, tuple[int, str]] = {}
+    by_hash: dict[str, tuple[int, str]] = {}
+    clauses = [Item.content_hash.in_(hashes)] + ([Item.guid.in_(guids)] if guids else [])
+    for item_id, guid, content_hash in session.execute(
+            select(Item.id, Item.guid, Item.content_hash).where(or_(*clauses))):
+        if guid in guids:
+            by_guid.setdefault(guid, (item_id, content_hash))
+        if content_hash in hashes:
+            by_hash.setdefault(content_hash, (item_id, content_hash))
+    for item in missing:
+        match = (by_guid.get(item.guid) if item.guid else None) or by_hash.get(item.content_hash)
+        if match:
+            found[item.canonical_url] = match
+    return found
+
+
+def _insert_statement(session: Session) -> Any:
+    """A Core INSERT on the items table (the ORM's per-object bookkeeping is not needed)."""
+    table = Item.__table__
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
+    """Within one batch, keep the last of items sharing a canonical URL, GUID or content hash."""
+    keep: dict[str, CollectedItem] = {}
+    alias: dict[str, str] = {}
+    for item in chunk:
+        key = (alias.get(item.canonical_url) or (alias.get("g:" + item.guid) if item.guid else None)
+               or alias.get("h:" + item.content_hash) or item.canonical_url)
+        keep[key] = item
+        alias[item.canonical_url] = key
+        alias["h:" + item.content_hash] = key
+        if item.guid:
+            alias["g:" + item.guid] = key
+    return list(keep.values())
+
+
+def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStats:
+    """Insert new items and update changed ones; duplicates within the batch collapse to one."""
+    stats = UpsertStats()
+    now_at = datetime.now(UTC)
+    for chunk in _chunks(items, CHUNK):
+        unique = _collapse_batch(chunk)
+        stats.unchanged += len(chunk) - len(unique)
+        existing = _find_existing(session, unique)
+        fresh: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for item in unique:
+            match = existing.get(item.canonical_url)
+            if match is None:
+                fresh.append(_row(item, now_at))
+            elif match[1] != item.content_hash:
+                row = _row(item, now_at)
+                changed.append({"id": match[0], **{n: row[n] for n in _UPDATABLE}})
+            else:
+                stats.unchanged += 1
+        if fresh:
+            insert = _insert_statement(session)
+            statement = insert.on_conflict_do_update(
+                index_elements=["canonical_url"],
+                set_={name: insert.excluded[name] for name in _UPDATABLE},
+                where=insert.table.c.content_hash != insert.excluded.content_hash,
+            )
+            session.connection().execute(statement, fresh)
+            stats.new += len(fresh)
+        if changed:
+            session.execute(update(Item), changed)  # ORM bulk UPDATE by primary key
+            stats.updated += len(changed)
+    return stats
+
+
+def count_items_by_source(session: Session) -> dict[str, int]:
+    return {sid: n for sid, n in session.execute(
+        select(Item.source_id, func.count()).group_by(Item.source_id)) if sid}
+
+
+def refresh_source_counts(session: Session) -> None:
+    for source_id, count in count_items_by_source(session).items():
+        session.execute(update(Source).where(Source.id == source_id).values(item_count=count))

@@ -1,0 +1,309 @@
+"""The database schema (SQLAlchemy 2 declarative, typed).
+
+Migrations under ``pipeline/store/migrations`` are the source of truth for the live schema; a
+test checks that they and these models agree. All ``*_at`` columns are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite gives them back naive, we give them back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Source(Base):
+    """A configured source and its fetch state (conditional GET, back-off, last error)."""
+
+    __tablename__ = "sources"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(8))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    next_check_at: Mapped[datetime | None]
+    last_fetched_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Story(Base):
+    """Items about the same event (near-duplicates, or the same story in several languages)."""
+
+    __tablename__ = "stories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Item(Base):
+    """One media item, stored once (by canonical URL, GUID or content hash)."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2048), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(500))
+    lang_hint: Mapped[str | None] = mapped_column(String(8))
+    original_lang: Mapped[str | None] = mapped_column(String(8))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    """new → processed (classified and translated) | failed; ``published`` once in a sent edition."""
+    warnings: Mapped[list[str]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class ItemText(Base):
+    """Title, summary and body of an item in one language, with provenance."""
+
+    __tablename__ = "item_texts"
+    __table_args__ = (UniqueConstraint("item_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(24))
+    """original | machine | edited | approved | needs_translation"""
+    engine: Mapped[str | None] = mapped_column(String(100))
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    edited_by: Mapped[str | None] = mapped_column(String(100))
+    edited_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Classification(Base):
+    """Language, relevance, themes and regions of an item, with the evidence behind them."""
+
+    __tablename__ = "classifications"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
+    themes: Mapped[list[str]] = mapped_column(default=list)
+    regions: Mapped[list[str]] = mapped_column(default=list)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    classified_at: Mapped[datetime] = mapped_column(default=now_utc)
+    corrected_by: Mapped[str | None] = mapped_column(String(100))
+    """Set when an editor corrected the labels: the machine never relabels such an item."""
+    corrected_at: Mapped[datetime | None]
+
+
+class Submission(Base):
+    """A link or short text an ambassador submitted from their region."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    region: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Edition(Base):
+    """One issue of a publication; ``status`` follows pipeline.store.editions.TRANSITIONS."""
+
+    __tablename__ = "editions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    """press-review | newsletter"""
+    period_start_at: Mapped[datetime]
+    period_end_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    language_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Per language: {"complete": bool, "unreviewed": int, "missing": [item ids]}."""
+    editorial: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+
+
+class EditionItem(Base):
+    __tablename__ = "edition_items"
+    __table_args__ = (UniqueConstraint("edition_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    section: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Event(Base):
+    """An agenda entry (meetings, regional days) the team maintains."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    titles: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    publications: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending | confirmed | unsubscribed | bounced"""
+    consent_at: Mapped[datetime | None]
+    consent_source: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Delivery(Base):
+    """One row per edition and subscriber: the send is resumable and never duplicates."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("edition_id", "subscriber_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """editor | approver | ambassador | admin"""
+    region: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class AuditEntry(Base):
+    """Append-only: triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TranslationMemory(Base):
+    """Approved or edited translations per segment; an identical segment is never re-sent."""
+
+    __tablename__ = "translation_memory"
+    __table_args__ = (UniqueConstraint("source_lang", "target_lang", "source_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(8))
+    target_lang: Mapped[str] = mapped_column(String(8))
+    source_hash: Mapped[str] = mapped_column(String(64))
+    source_text: Mapped[str] = mapped_column(Text)
+    target_text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(24))
+    engine: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class Run(Base):
+    """One run of a job (collect, process, draft, send…) for ``pipeline status``."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=now_utc)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_items_source_fetched", Item.source_id, Item.fetched_at)

@@ -1,0 +1,99 @@
+"""Sources in the database: kept in step with ``sources.toml``, carrying their fetch state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.records import FetchState, SourceResult, SourceSpec
+from pipeline.store.models import Source
+
+PAUSE_AFTER_ERRORS = 8
+"""A source that failed this many times in a row is paused until someone looks at it."""
+MAX_BACKOFF = timedelta(days=1)
+
+
+def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
+    """Create or update a row per configured source; sources gone from the file are disabled."""
+    rows = {row.id: row for row in session.scalars(select(Source))}
+    now_at = datetime.now(UTC)
+    for spec in specs:
+        row = rows.pop(spec.id, None)
+        if row is None:
+            row = Source(id=spec.id, error_count=0, paused=False, item_count=0)
+            session.add(row)
+        if row.url != spec.url:
+            row.etag = None
+            row.last_modified = None
+        row.name, row.url, row.kind, row.lang = spec.name, spec.url, spec.kind, spec.lang
+        row.enabled = spec.enabled
+        row.updated_at = now_at
+    for row in rows.values():
+        row.enabled = False
+
+
+def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchState]:
+    return {row.id: FetchState(etag=row.etag, last_modified=row.last_modified)
+            for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
+
+
+def due_source_ids(session: Session, specs: Sequence[SourceSpec], now_at: datetime) -> list[str]:
+    """Enabled, not paused, and whose next check time has come."""
+    wanted = {s.id for s in specs if s.enabled}
+    due = []
+    for row in session.scalars(select(Source).where(Source.id.in_(wanted))):
+        if row.paused:
+            continue
+        if row.next_check_at is None or row.next_check_at <= now_at:
+            due.append(row.id)
+    return sorted(due)
+
+
+def compute_backoff(error_count: int, interval: timedelta) -> timedelta:
+    """Exponential back-off from the source's interval, capped at a day."""
+    return min(interval * (2 ** min(error_count, 10)), MAX_BACKOFF)
+
+
+def record_fetch_result(
+    session: Session, spec: SourceSpec, result: SourceResult, now_at: datetime, new_items: int
+) -> Source:
+    """Store what one fetch gave: state for the next conditional GET, or the error and back-off."""
+    row = session.get(Source, spec.id)
+    if row is None:
+        raise KeyError(spec.id)
+    interval = timedelta(minutes=spec.interval_minutes)
+    row.last_fetched_at = now_at
+    if result.outcome == "failed":
+        row.error_count += 1
+        row.last_error = result.error or "unknown error"
+        row.last_error_at = now_at
+        wait = compute_backoff(row.error_count, interval)
+        next_at = now_at + wait
+        if result.retry_after_at and result.retry_after_at > next_at:
+            next_at = min(result.retry_after_at, now_at + MAX_BACKOFF)
+        row.next_check_at = next_at
+        if row.error_count >= PAUSE_AFTER_ERRORS:
+            row.paused = True
+    else:
+        row.error_count = 0
+        row.last_error = None
+        row.last_success_at = now_at
+        row.etag = result.state.etag
+        row.last_modified = result.state.last_modified
+        row.next_check_at = now_at + interval
+        row.item_count += new_items
+    row.updated_at = now_at
+    return row
+
+
+def resume_source(session: Session, source_id: str) -> bool:
+    row = session.get(Source, source_id)
+    if row is None:
+        return False
+    row.paused = False
+    row.error_count = 0
+    row.next_check_at = None
+    return True

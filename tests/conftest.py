@@ -1,0 +1,86 @@
+"""Shared fixtures: real databases (an SQLite file; PostgreSQL when .ci/run started one) and the
+real ``pipeline`` entry point run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+POSTGRES_ENV = "PIPELINE_TEST_POSTGRES_URL"
+"""A superuser URL of a throwaway PostgreSQL server (``.ci/run`` starts one)."""
+
+PIPELINE_BIN = Path(sys.executable).parent / "pipeline"
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url and os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set in CI: .ci/run must start PostgreSQL")
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = _postgres_admin_url()
+    if not admin:
+        pytest.skip(f"{POSTGRES_ENV} not set (set by .ci/run)")
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs against both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def run_pipeline(
+    args: list[str], *, cwd: Path, env: Mapping[str, str] | None = None,
+    input_text: str | None = None, timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``pipeline`` command for real, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    full_env.update(env or {})
+    return subprocess.run([str(PIPELINE_BIN), *args], cwd=cwd, env=full_env, input=input_text,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def postgres_url_second(postgres_url: str) -> Iterator[str]:
+    """A second empty database on the same server (restore targets)."""
+    admin = _postgres_admin_url()
+    assert admin
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
