@@ -4,10 +4,10 @@ Every error a user can cause or meet derives from :class:`PipelineError`; the co
 any of them into one clear line on stderr and exit status 1 (never a traceback)::
 
     PipelineError
-    ├── ConfigError              sources.toml or settings invalid (message names the key path)
+    ├── ConfigError              sources.toml or settings invalid (names the key path)
     ├── StoreError               database unreachable, migration failed, backup failed
     ├── FetchError               anything that went wrong getting bytes from the network
-    │   ├── AddressNotAllowed    private / loopback / link-local destination, bad scheme, credentials
+    │   ├── AddressNotAllowed    private/loopback/link-local address, bad scheme, credentials
     │   ├── TooManyRedirects     loop, more than 5 hops, https → http downgrade
     │   ├── ResponseTooLarge     body over the cap (measured after decompression)
     │   ├── FetchTimeout         total deadline for a request exceeded

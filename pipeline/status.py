@@ -46,7 +46,8 @@ def render_status(session: Session) -> str:
     width = max([len(r.id) for r in rows] + [6])
     for row in rows:
         line = (f"  {row.id:<{width}}  {source_health(row):<11} items {row.item_count:>5}  "
-                f"last ok {_ago(row.last_success_at, now_at):<10} next {_ago(row.next_check_at, now_at)}")
+                f"last ok {_ago(row.last_success_at, now_at):<10} "
+                f"next {_ago(row.next_check_at, now_at)}")
         if row.last_error:
             line += f"\n  {'':<{width}}  last error: {row.last_error}"
         lines.append(line)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,7 +94,7 @@ def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str
 
 def _insert_statement(session: Session) -> Any:
     """A Core INSERT on the items table (the ORM's per-object bookkeeping is not needed)."""
-    table = Item.__table__
+    table = cast(Table, Item.__table__)
     dialect = session.get_bind().dialect.name
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 

@@ -7,7 +7,7 @@ test checks that they and these models agree. All ``*_at`` columns are aware UTC
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -63,7 +63,8 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Source(Base):
@@ -118,7 +119,7 @@ class Item(Base):
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     fetched_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(24), default="new", index=True)
-    """new → processed (classified and translated) | failed; ``published`` once in a sent edition."""
+    """new → processed (classified and translated) | failed; ``published`` once sent."""
     warnings: Mapped[list[str]] = mapped_column(default=list)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 

@@ -62,7 +62,7 @@ def test_two_processes_writing_sqlite_at_once(tmp_path: Path) -> None:
 
 def _fill(url: str, n: int) -> None:
     writer = _spawn(url, "fill", n)
-    out, err = writer.communicate(timeout=120)
+    _out, err = writer.communicate(timeout=120)
     assert writer.returncode == 0, err
 
 

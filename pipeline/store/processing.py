@@ -1,0 +1,114 @@
+"""Storing what processing decided: classifications (corrections win) and texts per language
+(a person's edit or approval is never overwritten by the machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.records import Classification as ClassificationRecord
+from pipeline.records import ItemText as ItemTextRecord
+from pipeline.store.audit import record_audit
+from pipeline.store.models import Classification, Item, ItemText, Source
+
+HUMAN_ORIGINS = frozenset({"edited", "approved"})
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An item waiting for classification and translation, with its source's defaults."""
+
+    id: int
+    source_id: str | None
+    title: str
+    summary: str
+    body: str
+    lang_hint: str | None
+    source_lang: str | None
+
+
+def pending_items(session: Session, limit: int = 500) -> list[PendingItem]:
+    rows = session.execute(
+        select(Item.id, Item.source_id, Item.title, Item.summary, Item.body, Item.lang_hint,
+               Source.lang)
+        .outerjoin(Source, Source.id == Item.source_id)
+        .where(Item.status == "new").order_by(Item.id).limit(limit))
+    return [PendingItem(*row) for row in rows]
+
+
+def save_classification(session: Session, item_id: int,
+                        result: ClassificationRecord) -> bool:
+    """Store the machine's labels unless an editor corrected this item; True when stored."""
+    row = session.get(Classification, item_id)
+    now_at = datetime.now(UTC)
+    if row is not None and row.corrected_by:
+        return False
+    if row is None:
+        row = Classification(item_id=item_id)
+        session.add(row)
+    row.lang = result.lang
+    row.relevant = result.relevant
+    row.relevance_score = result.relevance_score
+    row.themes = list(result.themes)
+    row.regions = list(result.regions)
+    row.evidence = dict(result.evidence)
+    row.classified_at = now_at
+    item = session.get(Item, item_id)
+    if item is not None:
+        item.original_lang = result.lang
+    return True
+
+
+def correct_classification(session: Session, item_id: int, *, by: str, relevant: bool,
+                           themes: Sequence[str], regions: Sequence[str]) -> Classification:
+    """An editor's labels: kept for ever (the machine never relabels), audited."""
+    row = session.get(Classification, item_id)
+    if row is None:
+        row = Classification(item_id=item_id, lang="und", evidence={})
+        session.add(row)
+    before = {"relevant": row.relevant, "themes": list(row.themes or []),
+              "regions": list(row.regions or [])}
+    row.relevant, row.themes, row.regions = relevant, list(themes), list(regions)
+    row.corrected_by, row.corrected_at = by, datetime.now(UTC)
+    record_audit(session, by, "classification.corrected", f"item:{item_id}", before=before,
+                 after={"relevant": relevant, "themes": list(themes), "regions": list(regions)})
+    return row
+
+
+def save_item_text(session: Session, item_id: int, text: ItemTextRecord) -> bool:
+    """Store a text in one language; a person's edited or approved text is never replaced by
+    a machine's. True when stored."""
+    row = session.scalar(select(ItemText).where(ItemText.item_id == item_id,
+                                                ItemText.lang == text.lang))
+    if row is not None and row.origin in HUMAN_ORIGINS and text.origin not in HUMAN_ORIGINS:
+        return False
+    if row is None:
+        row = ItemText(item_id=item_id, lang=text.lang)
+        session.add(row)
+    row.title, row.summary, row.body = text.title, text.summary, text.body
+    row.origin, row.engine, row.flags = text.origin, text.engine, list(text.flags)
+    return True
+
+
+def edit_item_text(session: Session, item_id: int, lang: str, *, by: str, title: str,
+                   summary: str) -> ItemText:
+    row = session.scalar(select(ItemText).where(ItemText.item_id == item_id,
+                                                ItemText.lang == lang))
+    if row is None:
+        row = ItemText(item_id=item_id, lang=lang, body="")
+        session.add(row)
+    row.title, row.summary = title, summary
+    row.origin, row.flags = "edited", []
+    row.edited_by, row.edited_at = by, datetime.now(UTC)
+    record_audit(session, by, "text.edited", f"item:{item_id}:{lang}")
+    return row
+
+
+def mark_items(session: Session, item_ids: Sequence[int], status: str) -> None:
+    for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
+        item.status = status
+        item.updated_at = datetime.now(UTC)
