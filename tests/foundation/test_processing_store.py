@@ -1,0 +1,81 @@
+"""Processing results in the store: corrections win, people's texts win, memory ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.records import Classification as Labels
+from pipeline.records import CollectedItem
+from pipeline.records import ItemText as Text
+from pipeline.store.db import create_db_engine, make_sessionmaker, upgrade_db
+from pipeline.store.items import upsert_items
+from pipeline.store.memory import SqlTranslationMemory
+from pipeline.store.models import AuditEntry, Classification, ItemText
+from pipeline.store.processing import (
+    correct_classification,
+    edit_item_text,
+    pending_items,
+    save_classification,
+    save_item_text,
+)
+
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(database_url: str) -> Iterator[Session]:
+    engine = create_db_engine(database_url)
+    upgrade_db(engine)
+    with make_sessionmaker(engine)() as session:
+        upsert_items(session, [CollectedItem(
+            source_id=None, url="https://a.org/1", canonical_url="https://a.org/1",
+            title="Les sols du Sahel", fetched_at=NOW, content_hash="h1")])
+        session.commit()
+        yield session
+    engine.dispose()
+
+
+def test_corrected_item_is_never_relabelled(session: Session) -> None:
+    item_id = pending_items(session)[0].id
+    machine = Labels(lang="fr", relevant=True, themes=("policy",), regions=("europe",))
+    assert save_classification(session, item_id, machine)
+    correct_classification(session, item_id, by="editor1", relevant=True,
+                           themes=("land-restoration",), regions=("africa",))
+    assert not save_classification(session, item_id, machine)
+    row = session.get(Classification, item_id)
+    assert row is not None
+    assert (row.themes, row.regions, row.corrected_by) == (["land-restoration"], ["africa"],
+                                                          "editor1")
+    audit = session.scalars(select(AuditEntry.action)).all()
+    assert audit == ["classification.corrected"]
+
+
+def test_machine_text_never_replaces_an_edit(session: Session) -> None:
+    item_id = pending_items(session)[0].id
+    assert save_item_text(session, item_id, Text(lang="en", title="Sahel soils", summary="",
+                                                 origin="machine", engine="apertium"))
+    edit_item_text(session, item_id, "en", by="editor1", title="The soils of the Sahel",
+                   summary="Better.")
+    assert not save_item_text(session, item_id, Text(lang="en", title="Soils Sahel", summary="",
+                                                     origin="machine", engine="apertium"))
+    row = session.scalar(select(ItemText).where(ItemText.lang == "en"))
+    assert row is not None
+    assert (row.title, row.origin, row.edited_by) == ("The soils of the Sahel", "edited",
+                                                      "editor1")
+
+
+def test_sql_translation_memory_ranks_origins(session: Session) -> None:
+    memory = SqlTranslationMemory(session)
+    memory.remember("fr", "en", [("Les sols vivants.", "The living soils."), ("", "x")],
+                    "machine", "apertium")
+    memory.remember("fr", "en", [("Les sols vivants.", "Living soils.")], "approved", None)
+    memory.remember("fr", "en", [("Les sols vivants.", "Soils alive.")], "machine", "apertium")
+    found = memory.lookup("fr", "en", ["Les sols vivants.", "Inconnu."])
+    assert found == {"Les sols vivants.": "Living soils."}
+    assert memory.lookup("fr", "es", ["Les sols vivants."]) == {}
+    assert memory.export_entries() == [("fr", "en", "Les sols vivants.", "Living soils.")]
