@@ -136,6 +136,148 @@ def print_collect_report(report: jobs.CollectReport) -> None:
     click.echo(f"{len(report.sources)} sources, {report.new} new items, {report.failed} failed")
 
 
+# --- processing and editions ------------------------------------------------------------------
+
+@cli.command()
+@pass_app
+def process(app: App) -> None:
+    """Detect language, classify, translate every item not yet done; link stories."""
+    from pipeline.jobs.process import process as run_process
+
+    with progress_bar("processing") as progress:
+        report = run_process(app, progress=progress)
+    click.echo(f"{report.processed} items processed ({report.relevant} relevant), "
+               f"{report.translated} machine translations, {report.needs_translation} need a "
+               f"translator, {report.stories_linked} items linked into stories")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["press-review", "newsletter"]))
+@click.option("--since", metavar="DATE", help="First day (YYYY-MM-DD). Default: a week or a "
+              "month before --until.")
+@click.option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD). Default: now.")
+@pass_app
+def draft(app: App, kind: str, since: str | None, until: str | None) -> None:
+    """Build a draft edition from stored items; print its id alone on the last line."""
+    from pipeline.jobs.editions import draft as run_draft
+
+    edition = run_draft(app, kind, since=since, until=until)
+    for warning in edition.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    state = ", ".join(f"{lang} {'complete' if s['complete'] else 'INCOMPLETE'}"
+                      for lang, s in edition.language_state.items())
+    click.echo(f"{kind} draft for {edition.period_start_at:%Y-%m-%d} to "
+               f"{edition.period_end_at:%Y-%m-%d}: {state}")
+    click.echo(edition.id)
+
+
+@cli.command()
+@click.argument("edition_id", type=int)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@pass_app
+def render(app: App, edition_id: int, out_dir: Path) -> None:
+    """Write DIR/{fr,en,es}.html and DIR/{fr,en,es}.txt (all rendered before any is written)."""
+    from pipeline.jobs.editions import render as run_render
+
+    rendered = run_render(app, edition_id, out_dir)
+    for lang, result in rendered.items():
+        for warning in result.warnings:
+            click.echo(f"warning: {lang}: {warning}", err=True)
+        click.echo(f"{out_dir / (lang + '.html')}  {len(result.html.encode()) // 1024} KB")
+
+
+@cli.command()
+@click.argument("edition_id", type=int)
+@click.option("--by", "user", required=True, help="The approver's user name.")
+@click.option("--accept-machine-translations", is_flag=True,
+              help="Accept every unreviewed machine translation (recorded in the audit log).")
+@pass_app
+def approve(app: App, edition_id: int, user: str, accept_machine_translations: bool) -> None:
+    """Approve an edition (refused while a language is incomplete)."""
+    from pipeline.jobs.editions import approve as run_approve
+
+    edition = run_approve(app, edition_id, by=user, accept_machine=accept_machine_translations)
+    click.echo(f"edition {edition.id} approved by {user}")
+
+
+@cli.command()
+@click.argument("edition_id", type=int)
+@pass_app
+def archive(app: App, edition_id: int) -> None:
+    """Publish a sent edition into archive/."""
+    from pipeline.jobs.editions import archive as run_archive
+
+    written = run_archive(app, edition_id)
+    click.echo(f"{len(written)} archive files written under {app.settings.archive_dir}")
+
+
+@cli.command()
+@click.argument("edition_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Show who would receive what; send nothing.")
+def send(edition_id: int, dry_run: bool) -> None:
+    """Send an approved edition to its subscribers; safe to re-run."""
+    raise PipelineError("sending is not built yet: it comes with the delivery stage "
+                        "(SMTP, one delivery per subscriber)")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """The web app: review UI, ambassador portal, subscription pages."""
+    raise PipelineError("the web app is not built yet: it comes with the review UI; "
+                        "`pipeline render` and the demo's preview show editions meanwhile")
+
+
+@cli.command()
+@pass_app
+def schedule(app: App) -> None:
+    """Run the scheduler in the foreground (collect, process and drafts on cron schedules)."""
+    from pipeline.jobs.scheduled import scheduled_jobs
+    from pipeline.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app, scheduled_jobs(app))
+    for job in scheduler.get_jobs():
+        click.echo(f"{job.id}: {job.trigger}")
+    click.echo("scheduler running (Ctrl-C to stop)")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--out", "out_dir", default=Path("var/demo"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-serve", is_flag=True, help="Stop after writing the editions.")
+@click.option("--port", default=8000, show_default=True, type=int,
+              help="Port of the preview server.")
+@pass_app
+def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
+    """The whole pipeline, offline, on the bundled demo articles: collect, classify,
+    translate, draft both publications and render them into DIR/press-review/ and
+    DIR/newsletter/ ({fr,en,es}.html and .txt)."""
+    from pipeline.jobs.demo import run_demo
+
+    with progress_bar("demo") as progress:
+        report = run_demo(app, out_dir, progress)
+    click.echo(f"collected {report.collected.new} items from "
+               f"{len(report.collected.sources)} demo feeds on 127.0.0.1")
+    p = report.processed
+    click.echo(f"processed {p.processed} items: {p.relevant} relevant, {p.translated} machine "
+               f"translations, {p.stories_linked} items linked into stories")
+    for kind, edition_id in report.editions.items():
+        click.echo(f"{kind}: edition {edition_id} → {out_dir / kind}/{{fr,en,es}}.html, .txt")
+    if no_serve:
+        return
+    from pipeline.preview import serve_folder
+
+    click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    serve_folder(out_dir, port)
+
+
 # --- status ---------------------------------------------------------------------------------
 
 @cli.command()
@@ -203,6 +345,36 @@ def subscribers_import(app: App, file: Path) -> None:
         click.echo(f"{file}: {error}", err=True)
     click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
                f"{len(stats.errors)} rejected")
+
+
+# --- tools that touch no database (written by the stages) ------------------------------------
+
+@cli.group()
+def inspect() -> None:
+    """Debugging tools: read a file, a URL or stdin; print JSON; touch no database."""
+
+
+@cli.group("eval")
+def evaluate() -> None:
+    """Measure the quality of a stage on its labelled data."""
+
+
+def register_stage_commands() -> None:
+    from pipeline.commands.classify import eval_classify, inspect_classify
+    from pipeline.commands.collect import inspect_article, inspect_feed
+    from pipeline.commands.render import render_plan_command
+    from pipeline.commands.translate import translate, translate_text
+
+    inspect.add_command(inspect_feed, "feed")
+    inspect.add_command(inspect_article, "article")
+    inspect.add_command(inspect_classify, "classify")
+    evaluate.add_command(eval_classify, "classify")
+    cli.add_command(translate_text, "translate-text")
+    cli.add_command(translate, "translate")
+    cli.add_command(render_plan_command, "render-plan")
+
+
+register_stage_commands()
 
 
 def main() -> None:

@@ -95,6 +95,7 @@ _SOURCE_SCHEMA: Mapping[str, _Field] = {
     "interval_minutes": _Field(_expect_interval, default=360),
     "follow_links": _Field(_expect_bool, default=False),
     "relevance": _Field(_one_of(("always", "check")), default="check"),
+    "section": _Field(_one_of(("press", "partner", "initiative")), default="press"),
 }
 
 

@@ -38,6 +38,7 @@ REGIONS: tuple[str, ...] = (
 
 SourceKind = Literal["feed", "page"]
 Relevance = Literal["always", "check"]
+SourceSection = Literal["press", "partner", "initiative"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,9 @@ class SourceSpec:
     interval_minutes: int = 360
     follow_links: bool = False
     relevance: Relevance = "check"
+    section: SourceSection = "press"
+    """Where the source's items go in the Newsletter: press (the "from the press" block),
+    partner (news from Partners and Members) or initiative (news of the Initiative)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ class Settings:
     """Defaults to an SQLite file ``<var_dir>/pipeline.sqlite3``."""
     sources_path: Path = Path("sources.toml")
     archive_dir: Path = Path("archive")
+    events_path: Path = Path("events.toml")
+    """The agenda the team edits (see events.toml)."""
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)

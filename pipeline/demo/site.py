@@ -26,6 +26,12 @@ from xml.sax.saxutils import escape
 from pipeline.records import SourceSpec
 
 DEMO_LANGUAGES = ("fr", "en", "es")
+DEMO_GROUPS = ("partners", "press")
+PARTNER_MARKERS = ("CGIAR", "CIMMYT", "FAO", "UNCCD", "Eco&Sols", "Communauté du Pacifique",
+                   "FARA", "Manaaki Whenua", "PIFON", "Nations Unies", "Naciones Unidas",
+                   "Université Laval", "University of Waikato")
+"""Publishers of the bundled articles that are research or UN partners of the kind the
+Initiative counts among its Partners and Members (their items go to the partners' section)."""
 _REGION_IDS = {
     "Africa": "africa", "Asia": "asia", "Europe": "europe", "Oceania": "oceania",
     "Latin America & Caribbean": "latin-america-caribbean", "North America": "north-america",
@@ -44,6 +50,10 @@ class DemoArticle:
     title: str
     text: str
     region: str
+
+    @property
+    def group(self) -> str:
+        return "partners" if any(m in self.source for m in PARTNER_MARKERS) else "press"
 
 
 @cache
@@ -69,11 +79,11 @@ def _pub_date(published: str | None) -> str | None:
     return format_datetime(day)
 
 
-def build_demo_feed(lang: str) -> bytes:
+def build_demo_feed(lang: str, group: str) -> bytes:
     """RSS 2.0 with full excerpts, deterministic for a given bundle."""
     items = []
     for article in load_demo_articles():
-        if article.lang != lang:
+        if article.lang != lang or article.group != group:
             continue
         paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.text.split("\n\n") if p)
         date = _pub_date(article.published)
@@ -105,9 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = "application/rss+xml; charset=utf-8"
         path = self.path.split("?", 1)[0]
         if path.startswith("/feeds/") and path.endswith(".xml"):
-            lang = path[len("/feeds/"):-len(".xml")]
-            if lang in DEMO_LANGUAGES:
-                body = build_demo_feed(lang)
+            lang, _, group = path[len("/feeds/"):-len(".xml")].partition("-")
+            if lang in DEMO_LANGUAGES and group in DEMO_GROUPS:
+                body = build_demo_feed(lang, group)
         elif path.startswith("/original/feed-") and path.endswith(".xml"):
             lang = path[len("/original/feed-"):-len(".xml")]
             if lang in DEMO_LANGUAGES:
@@ -143,8 +153,10 @@ def serve_demo_site() -> Iterator[str]:
 
 
 def demo_sources(base_url: str) -> list[SourceSpec]:
-    names = {"fr": "Revue de presse démo (FR)", "en": "Demo press (EN)",
-             "es": "Prensa de demostración (ES)"}
-    return [SourceSpec(id=f"demo-{lang}", name=names[lang], url=f"{base_url}/feeds/{lang}.xml",
-                       kind="feed", lang=lang, relevance="check", interval_minutes=60)
-            for lang in DEMO_LANGUAGES]
+    """Two sources per language: partners' news and the press (each item names its outlet)."""
+    names = {"partners": "Demo partners", "press": "Demo press"}
+    return [SourceSpec(id=f"demo-{lang}-{group}", name=f"{names[group]} ({lang.upper()})",
+                       url=f"{base_url}/feeds/{lang}-{group}.xml", kind="feed", lang=lang,
+                       relevance="check", interval_minutes=60,
+                       section="partner" if group == "partners" else "press")
+            for lang in DEMO_LANGUAGES for group in DEMO_GROUPS]

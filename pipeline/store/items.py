@@ -15,13 +15,14 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from pipeline.records import CollectedItem
 from pipeline.store.models import Item, Source
 
 CHUNK = 2000
-_UPDATABLE = ("title", "summary", "body", "author", "published_at", "content_hash", "url",
+_UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at", "content_hash", "url",
               "lang_hint", "warnings", "updated_at")
 
 
@@ -53,6 +54,7 @@ def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
         "summary": item.summary,
         "body": item.body,
         "author": item.author,
+        "publisher": item.publisher,
         "lang_hint": item.lang_hint,
         "published_at": item.published_at,
         "fetched_at": item.fetched_at,
@@ -114,6 +116,50 @@ def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
     return list(keep.values())
 
 
+_COLUMNS = ("source_id", "url", "canonical_url", "guid", "content_hash", "title", "summary",
+            "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status", "warnings",
+            "updated_at")
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``INSERT … ON CONFLICT (canonical_url) DO UPDATE`` for many rows at once.
+
+    SQLite runs one prepared statement with ``executemany`` (fast in-process). PostgreSQL
+    streams the rows with COPY into a temporary table and upserts from it in one statement:
+    a round trip or a bind-parameter conversion per row is what costs there.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy_upsert_postgres(connection, rows)
+        return
+    insert = _insert_statement(session)
+    statement = insert.on_conflict_do_update(
+        index_elements=["canonical_url"],
+        set_={name: insert.excluded[name] for name in _UPDATABLE},
+        where=insert.table.c.content_hash != insert.excluded.content_hash,
+    )
+    connection.execute(statement, rows)
+
+
+def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    from psycopg.types.json import Json
+
+    raw = connection.connection.driver_connection
+    columns = ", ".join(_COLUMNS)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATABLE)
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS items_incoming "
+                       "(LIKE items INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY items_incoming ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Json(row[c]) if c == "warnings" else row[c] for c in _COLUMNS])
+        cursor.execute(
+            f"INSERT INTO items ({columns}) SELECT {columns} FROM items_incoming "
+            f"ON CONFLICT (canonical_url) DO UPDATE SET {updates} "
+            "WHERE items.content_hash IS DISTINCT FROM excluded.content_hash")
+        cursor.execute("DELETE FROM items_incoming")
+
+
 def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStats:
     """Insert new items and update changed ones; duplicates within the batch collapse to one."""
     stats = UpsertStats()
@@ -134,13 +180,7 @@ def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStat
             else:
                 stats.unchanged += 1
         if fresh:
-            insert = _insert_statement(session)
-            statement = insert.on_conflict_do_update(
-                index_elements=["canonical_url"],
-                set_={name: insert.excluded[name] for name in _UPDATABLE},
-                where=insert.table.c.content_hash != insert.excluded.content_hash,
-            )
-            session.connection().execute(statement, fresh)
+            _insert_rows(session, fresh)
             stats.new += len(fresh)
         if changed:
             session.execute(update(Item), changed)  # ORM bulk UPDATE by primary key

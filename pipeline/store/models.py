@@ -114,6 +114,8 @@ class Item(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(500))
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    """The outlet when it differs from the source (an aggregated feed's RSS ``<source>``)."""
     lang_hint: Mapped[str | None] = mapped_column(String(8))
     original_lang: Mapped[str | None] = mapped_column(String(8))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -192,6 +194,10 @@ class Edition(Base):
     language_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Per language: {"complete": bool, "unreviewed": int, "missing": [item ids]}."""
     editorial: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    plan: Mapped[str | None] = mapped_column(Text)
+    """The drafted EditionPlan as canonical JSON (pipeline.draft.plan_to_json); texts are
+    refreshed from item_texts when rendering, so corrections made after drafting show."""
+    warnings: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     approved_by: Mapped[str | None] = mapped_column(String(100))

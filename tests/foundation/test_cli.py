@@ -24,12 +24,12 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
 def test_db_upgrade_creates_sqlite_under_var(tmp_path: Path) -> None:
     done = run_pipeline(["db", "upgrade"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "migrated from empty to 0001" in done.stdout
+    assert "migrated from empty to 0002" in done.stdout
     db_file = tmp_path / "var" / "pipeline.sqlite3"
     with sqlite3.connect(db_file) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     again = run_pipeline(["db", "upgrade"], cwd=tmp_path)
-    assert "already at revision 0001" in again.stdout
+    assert "already at revision 0002" in again.stdout
 
 
 def test_unreachable_database_is_one_line_exit_1(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_sqlite_backup_restores_and_migrates(tmp_path: Path) -> None:
     target = backup_db(engine, tmp_path / "copy.sqlite3")
     writer.communicate(timeout=120)
     restored = create_db_engine(f"sqlite:///{target}")
-    assert upgrade_db(restored) == ("0001", "0001")
+    assert upgrade_db(restored) == ("0002", "0002")
     with make_sessionmaker(restored)() as session:
         count = session.scalar(select(func.count()).select_from(Item)
                                .where(Item.canonical_url.like("https://x.org/fill/%")))
@@ -94,7 +94,7 @@ def test_postgres_backup_restores_into_a_fresh_database(
     fresh_url = str(request.getfixturevalue("postgres_url_second"))
     restore_pg(dump, fresh_url)
     restored = create_db_engine(fresh_url)
-    assert upgrade_db(restored) == ("0001", "0001")
+    assert upgrade_db(restored) == ("0002", "0002")
     with make_sessionmaker(restored)() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 3 * 50 + 7
     restored.dispose()

@@ -62,7 +62,7 @@ def test_migrations_create_every_table_and_match_the_models(engine: Engine) -> N
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
-    assert upgrade_db(engine) == ("0001", "0001")
+    assert upgrade_db(engine) == ("0002", "0002")
 
 
 def test_items_are_stored_once_by_url_guid_and_hash(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The one module that composes the stages with the store.
+"""Job: collect sources and store their items once.
 
 Each job: gather (read config and stored rows), run a stage on typed records, then write
 (store results in short transactions). Stages never import each other or the store.

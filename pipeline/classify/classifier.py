@@ -1,0 +1,202 @@
+"""Classify one item: language, relevance, themes and regions, with the evidence for each.
+
+Pure and bounded: never raises on bad text (empty, one word, HTML, all caps, megabytes, an
+uncovered script) and looks at no more than the title and the first
+:data:`~pipeline.classify.text.TEXT_MAX_CHARS` characters of the text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from pipeline.records import REGIONS, THEMES, Classification
+
+from .gazetteer import Gazetteer, count_regions, load_default_gazetteer
+from .language import UNDETERMINED, detect_language
+from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
+from .taxonomy import TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
+from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, get_stemmer, tokenize_words
+
+DETECT_BODY_CHARS = 200
+"""Characters of body added to the title for language identification."""
+SHORT_TEXT_LETTERS = 20
+"""Below this many characters the source's language is trusted over detection."""
+REGION_DOMINANCE = 0.4
+"""The top region needs this share of all place mentions, and more than any other region, else
+the item is ``global``."""
+REGION_KEEP_RATIO = 0.5
+MAX_REGIONS = 3
+
+MAX_CACHED_INDEXES = 32
+_INDEXES: dict[tuple[int, str], tuple[Taxonomy, LanguageIndex]] = {}
+
+
+def get_language_index(taxonomy: Taxonomy, lang: str) -> LanguageIndex:
+    """The merged term index of ``taxonomy`` for ``lang``, built once."""
+    key = (id(taxonomy), lang)
+    cached = _INDEXES.get(key)
+    if cached is None or cached[0] is not taxonomy:
+        if len(_INDEXES) >= MAX_CACHED_INDEXES:
+            _INDEXES.clear()
+        cached = _INDEXES[key] = (taxonomy, build_language_index(taxonomy, lang))
+    return cached[1]
+
+
+def choose_language(title: str, body: str, source_lang: str | None) -> tuple[str, str]:
+    """(language used, language detected) for an item."""
+    sample = f"{title}. {body[:DETECT_BODY_CHARS]}" if body else title
+    detected = detect_language(sample)
+    if detected == UNDETERMINED or len(sample.strip()) < SHORT_TEXT_LETTERS:
+        return (source_lang or detected), detected
+    return detected, detected
+
+
+def match_text(taxonomy: Taxonomy, lang: str, words: Sequence[str]) -> dict[str, SectionMatch]:
+    """Stem ``words`` in ``lang`` and match every section of the taxonomy."""
+    stems = get_stemmer(lang).stem_words(words)
+    stop_stems = taxonomy.stopwords.get(lang, frozenset())
+    return match_sections(get_language_index(taxonomy, lang), stems, stop_stems)
+
+
+def merge_matches(
+    into: dict[str, SectionMatch], other: dict[str, SectionMatch], factor: float
+) -> None:
+    for section_id, match in other.items():
+        target = into.setdefault(section_id, SectionMatch())
+        target.score += match.score * factor
+        target.terms.update(match.terms)
+
+
+def score_sections(
+    taxonomy: Taxonomy, lang: str, title_words: list[str], body_words: list[str]
+) -> dict[str, SectionMatch]:
+    """Section id → score (title counted ``title_weight`` times, body damped by its length)."""
+    settings = taxonomy.settings
+    langs = (lang,) if lang in TAXONOMY_LANGUAGES else TAXONOMY_LANGUAGES
+    body_factor = 1.0 / math.sqrt(1.0 + len(body_words) / settings["body_norm_tokens"])
+    scores: dict[str, SectionMatch] = {}
+    for match_lang in langs:
+        merge_matches(
+            scores, match_text(taxonomy, match_lang, title_words), settings["title_weight"]
+        )
+        merge_matches(scores, match_text(taxonomy, match_lang, body_words), body_factor)
+    return scores
+
+
+def choose_themes(
+    taxonomy: Taxonomy, scores: dict[str, SectionMatch], source_themes: Sequence[str]
+) -> tuple[str, ...]:
+    """Themes above the floor and close enough to the best one, primary first."""
+    settings = taxonomy.settings
+    ranked = sorted(
+        ((m.score, tid) for tid, m in scores.items() if tid != RELEVANCE),
+        key=lambda pair: (-pair[0], THEMES.index(pair[1])),
+    )
+    if not ranked or ranked[0][0] < settings["theme_min_score"]:
+        return tuple(t for t in source_themes if t in THEMES)
+    top = ranked[0][0]
+    floor = max(settings["theme_min_score"], top * settings["theme_keep_ratio"])
+    chosen = [tid for score, tid in ranked if score >= floor]
+    return tuple(chosen[: int(settings["max_themes"])])
+
+
+def choose_regions(
+    region_scores: dict[str, float], source_region: str | None, min_score: float
+) -> tuple[str, ...]:
+    """Regions named most, primary first; the source's region when too few places are named;
+    ``global`` when no region dominates."""
+    total = sum(region_scores.values())
+    if total < min_score:
+        return (source_region,) if source_region in REGIONS else ("global",)
+    ranked = sorted(region_scores.items(), key=lambda kv: (-kv[1], REGIONS.index(kv[0])))
+    top_region, top = ranked[0]
+    tied = len(ranked) > 1 and ranked[1][1] == top
+    if top_region != "global" and (top / total < REGION_DOMINANCE or tied):
+        return ("global",)
+    kept = [r for r, score in ranked if score >= top * REGION_KEEP_RATIO and r != "global"]
+    if top_region == "global":
+        kept.insert(0, "global")
+    return tuple(kept[:MAX_REGIONS])
+
+
+def classify_item(
+    title: str,
+    text: str,
+    *,
+    source_lang: str | None = None,
+    source_region: str | None = None,
+    source_themes: Sequence[str] = (),
+    source_relevance: str = "check",
+    taxonomy: Taxonomy | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Classification:
+    """Classify one item from its title and text, with the source's defaults as fallbacks.
+
+    ``source_relevance="always"`` makes the item relevant whatever its text (a soil-science
+    journal). Never raises on bad text; evidence is JSON-serialisable.
+    """
+    taxonomy = taxonomy or load_default_taxonomy()
+    gazetteer = gazetteer or load_default_gazetteer()
+    settings = taxonomy.settings
+    truncated = len(text or "") > TEXT_MAX_CHARS or len(title or "") > TITLE_MAX_CHARS
+    clean_title = clean_text(title or "", TITLE_MAX_CHARS)
+    clean_body = clean_text(text or "", TEXT_MAX_CHARS)
+    lang, detected = choose_language(clean_title, clean_body, source_lang)
+    title_words = tokenize_words(clean_title)
+    body_words = tokenize_words(clean_body)
+
+    scores = score_sections(taxonomy, lang, title_words, body_words)
+    subject_ids = {tid for tid, theme in taxonomy.themes.items() if theme.makes_relevant}
+    context_ids = set(taxonomy.themes) - subject_ids
+    vocabulary = scores.get(RELEVANCE, SectionMatch()).score
+    factor = settings["theme_weight_in_relevance"]
+    subject = sum(m.score for tid, m in scores.items() if tid in subject_ids) * factor
+    context = sum(m.score for tid, m in scores.items() if tid in context_ids) * factor
+    context = min(context, vocabulary)
+    raw_score = vocabulary + subject + context
+    threshold = settings["relevance_threshold"]
+    relevant = raw_score >= threshold or source_relevance == "always"
+    themes = choose_themes(taxonomy, scores, source_themes) if relevant else ()
+
+    title_places = gazetteer.find_places(title_words)
+    body_places = gazetteer.find_places(body_words)
+    region_scores = count_regions(title_places, settings["title_weight"])
+    count_regions(body_places, 1.0, into=region_scores)
+    regions = choose_regions(region_scores, source_region, settings["region_min_score"])
+    place_counts = Counter(text for text, _place in (*title_places, *body_places))
+
+    evidence: dict[str, object] = {
+        "lang": {"detected": detected, "source": source_lang, "used": lang},
+        "relevance": {
+            "score": round(raw_score, 3),
+            "threshold": threshold,
+            "parts": {
+                "vocabulary": round(vocabulary, 3),
+                "subject_themes": round(subject, 3),
+                "context_themes": round(context, 3),
+            },
+            "terms": dict(scores.get(RELEVANCE, SectionMatch()).terms),
+            "source_default": source_relevance,
+        },
+        "themes": {
+            tid: {"score": round(m.score, 3), "terms": dict(m.terms)}
+            for tid, m in sorted(scores.items(), key=lambda kv: -kv[1].score)
+            if tid != RELEVANCE
+        },
+        "places": dict(place_counts.most_common(20)),
+        "regions": {
+            r: round(s, 3) for r, s in sorted(region_scores.items(), key=lambda kv: -kv[1])
+        },
+        "region_fallback": sum(region_scores.values()) < settings["region_min_score"],
+        "truncated": truncated,
+    }
+    return Classification(
+        lang=lang or UNDETERMINED,
+        relevant=relevant,
+        themes=themes,
+        regions=regions,
+        relevance_score=round(raw_score / (raw_score + threshold), 4),
+        evidence=evidence,
+    )

@@ -1,0 +1,187 @@
+"""A gazetteer of places in French, English and Spanish, each mapped to a region id.
+
+Built at load time from the CLDR territory names Babel ships (``Locale("fr").territories`` …) and
+the hand-written extras of ``data/places.toml`` (UN M49 membership, cities, provinces, demonyms).
+Names are matched on accent- and case-folded word sequences, longest first; proper names only
+when written with a capital letter (``Chile`` the country, not ``chile`` the pepper).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+
+from pipeline.errors import ConfigError
+from pipeline.records import REGIONS
+
+from .text import FOLDED_WORDS, fold_accents, fold_word, tokenize_words
+
+DEFAULT_PLACES_PATH = Path(__file__).parent / "data" / "places.toml"
+GAZETTEER_LOCALES: tuple[str, ...] = ("fr", "en", "es")
+_PAREN_RE = re.compile(r"\s*\(([^)]*)\)")
+
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One name of a place: ``region`` is ``None`` for ignored names (they only mask)."""
+
+    name: str
+    key: Key
+    code: str
+    region: str | None
+    capitalised: bool
+    acronym: bool = False
+    """Written in capitals in the list ("EU", "USA"): must be in capitals in the text too."""
+
+
+@dataclass(slots=True)
+class Gazetteer:
+    """First folded word → places whose name starts with it, longest first."""
+
+    index: dict[str, list[Place]] = field(default_factory=dict)
+    regions_by_code: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, code: str, region: str | None, *, capitalised: bool) -> None:
+        key = tuple(fold_accents(w.lower()) for w in tokenize_words(name))
+        if not key:
+            return
+        places = self.index.setdefault(key[0], [])
+        if any(p.key == key and p.capitalised == capitalised for p in places):
+            return
+        acronym = capitalised and len(name) > 1 and name.replace(".", "").replace(" ", "").isupper()
+        places.append(Place(name, key, code, region, capitalised, acronym))
+        places.sort(key=lambda p: -len(p.key))
+
+    def find_places(self, words: Sequence[str]) -> list[tuple[str, Place]]:
+        """(text as written, place) for places named in ``words``; ignored names dropped."""
+        cached = FOLDED_WORDS.get
+        folded = [cached(w) or fold_word(w) for w in words]
+        found: list[tuple[str, Place]] = []
+        index = self.index
+        present = index.keys() & set(folded)
+        if not present:
+            return found
+        next_free = 0
+        for i in [i for i, word in enumerate(folded) if word in present]:
+            if i < next_free:
+                continue
+            for place in index[folded[i]]:
+                size = len(place.key)
+                if size > 1 and tuple(folded[i : i + size]) != place.key:
+                    continue
+                if place.capitalised and not words[i][:1].isupper():
+                    continue
+                if place.acronym and not words[i].isupper():
+                    continue
+                if place.region is not None:
+                    found.append((" ".join(words[i : i + size]), place))
+                next_free = i + size
+                break
+        return found
+
+
+def split_cldr_name(name: str) -> list[str]:
+    """``"Myanmar (Birmanie)"`` → ``["Myanmar", "Birmanie"]``; plain names unchanged."""
+    names = [_PAREN_RE.sub("", name).strip()]
+    names.extend(part.strip() for part in _PAREN_RE.findall(name) if part.strip())
+    return [n for n in names if n]
+
+
+def read_places_file(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read places: {exc.strerror}", file=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=str(path)) from exc
+
+
+def read_name_table(data: dict[str, object], table: str, file: str) -> dict[str, list[str]]:
+    raw = data.get(table, {})
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", path=table, file=file)
+    out: dict[str, list[str]] = {}
+    for key, value in raw.items():
+        if not isinstance(value, list):
+            raise ConfigError("must be a list of names", path=f"{table}.{key}", file=file)
+        for index, name in enumerate(value):
+            if not isinstance(name, str) or not name.strip():
+                raise ConfigError(
+                    "must be a non-empty string", path=f"{table}.{key}[{index}]", file=file
+                )
+        out[key] = list(value)
+    return out
+
+
+def build_gazetteer(path: str | Path | None = None) -> Gazetteer:
+    """Build the gazetteer from Babel's CLDR names and the extras file (bundled by default)."""
+    file = Path(path) if path is not None else DEFAULT_PLACES_PATH
+    data = read_places_file(file)
+    gazetteer = Gazetteer()
+    m49 = read_name_table(data, "m49", str(file))
+    for region, codes in m49.items():
+        if region not in REGIONS:
+            raise ConfigError(
+                f"unknown region (expected {list(REGIONS)})", path=f"m49.{region}", file=str(file)
+            )
+        for code in codes:
+            gazetteer.regions_by_code[code] = region
+    for region in REGIONS:
+        gazetteer.regions_by_code.setdefault(region, region)
+
+    def region_of(code: str, table: str) -> str:
+        region = gazetteer.regions_by_code.get(code)
+        if region is None:
+            raise ConfigError(
+                "unknown country code or region id", path=f"{table}.{code}", file=str(file)
+            )
+        return region
+
+    ignore = read_name_table(data, "ignore", str(file)).get("names", [])
+    for name in ignore:
+        gazetteer.add(name, "", None, capitalised=False)
+    ignored = {tuple(fold_accents(w.lower()) for w in tokenize_words(n)) for n in ignore}
+    for code, names in read_name_table(data, "names", str(file)).items():
+        region = region_of(code, "names")
+        for name in names:
+            gazetteer.add(name, code, region, capitalised=True)
+    for code, names in read_name_table(data, "adjectives", str(file)).items():
+        region = region_of(code, "adjectives")
+        for name in names:
+            for form in (name, name + "s", name + "es"):
+                gazetteer.add(form, code, region, capitalised=False)
+    for locale in GAZETTEER_LOCALES:
+        for code, cldr_name in Locale(locale).territories.items():
+            cldr_region = gazetteer.regions_by_code.get(code)
+            if cldr_region is None:
+                continue
+            for name in split_cldr_name(cldr_name):
+                key = tuple(fold_accents(w.lower()) for w in tokenize_words(name))
+                if key not in ignored:
+                    gazetteer.add(name, code, cldr_region, capitalised=True)
+    return gazetteer
+
+
+@lru_cache(maxsize=1)
+def load_default_gazetteer() -> Gazetteer:
+    """The bundled gazetteer, built once per process."""
+    return build_gazetteer(DEFAULT_PLACES_PATH)
+
+
+def count_regions(
+    places: Sequence[tuple[str, Place]], weight: float, into: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Region id → weighted count of the places (added to ``into`` when given)."""
+    counts = into if into is not None else {}
+    for _text, place in places:
+        if place.region is not None:
+            counts[place.region] = counts.get(place.region, 0.0) + weight
+    return counts

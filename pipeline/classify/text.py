@@ -1,0 +1,124 @@
+"""Text preparation shared by the classifier: cleaning, bounding, tokenising and stemming.
+
+Everything here is pure and bounded: input longer than the caps is cut before any regular
+expression runs over it, so a 5 MB body costs no more than a long article.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import snowballstemmer
+
+TITLE_MAX_CHARS = 1_000
+TEXT_MAX_CHARS = 12_000
+"""Characters of body text looked at (about 2,000 words: the lead and the first sections)."""
+
+STEMMER_NAMES: dict[str, str] = {
+    "fr": "french",
+    "en": "english",
+    "es": "spanish",
+    "pt": "portuguese",
+    "de": "german",
+    "it": "italian",
+}
+
+_TAG_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.S | re.I)
+_SPACE_RE = re.compile(r"\s+")
+_TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
+_THOUSANDS_RE = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Strip HTML left in ``text``, unescape entities, collapse spaces and cut to ``max_chars``.
+
+    The input is cut (with some slack for tags) before any regular expression runs.
+    """
+    if not text:
+        return ""
+    text = text[: max_chars * 2]
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.replace("\x00", " ")
+    return _SPACE_RE.sub(" ", text).strip()[:max_chars]
+
+
+def fold_accents(word: str) -> str:
+    """``"Côte"`` → ``"Cote"``: drop combining marks (keeps the case)."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+FOLDED_WORDS: dict[str, str] = {}
+FOLD_CACHE_MAX = 200_000
+
+
+def fold_word(word: str) -> str:
+    """``"Côte"`` → ``"cote"``: lower case and accents dropped, cached."""
+    folded = FOLDED_WORDS.get(word)
+    if folded is None:
+        if len(FOLDED_WORDS) >= FOLD_CACHE_MAX:
+            FOLDED_WORDS.clear()
+        folded = FOLDED_WORDS[word] = fold_accents(word.lower())
+    return folded
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Words of ``text`` in their original case: runs of letters or of digits.
+
+    Hyphens and apostrophes split words ("l'agroécologie" → "l", "agroécologie"), and so does
+    a change from letters to digits ("COP28" → "COP", "28"), in keywords and texts alike.
+    Thousands separators are dropped ("1.000", "1 000" and "1,000" → "1000").
+    """
+    return _TOKEN_RE.findall(_THOUSANDS_RE.sub("", text))
+
+
+class Stemmer:
+    """A cached Snowball stemmer for one language that also folds accents and case.
+
+    ``stem("Séquestration")`` → ``"sequestr"``. Unknown languages fall back to case and accent
+    folding only. The cache is bounded so a text full of unique tokens cannot grow it forever.
+    """
+
+    CACHE_MAX = 200_000
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        name = STEMMER_NAMES.get(lang)
+        self._stemmer = snowballstemmer.stemmer(name) if name else None
+        self._cache: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        lowered = word.lower()
+        stemmed = self._stemmer.stemWord(lowered) if self._stemmer else lowered
+        result = fold_accents(stemmed)
+        if len(self._cache) >= self.CACHE_MAX:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def stem_words(self, words: Iterable[str]) -> list[str]:
+        cached = self._cache.get
+        stem = self.stem
+        return [cached(word) or stem(word) for word in words]
+
+
+_STEMMERS: dict[str, Stemmer] = {}
+
+
+def get_stemmer(lang: str) -> Stemmer:
+    """The shared :class:`Stemmer` for ``lang`` (one per process)."""
+    stemmer = _STEMMERS.get(lang)
+    if stemmer is None:
+        stemmer = _STEMMERS[lang] = Stemmer(lang)
+    return stemmer

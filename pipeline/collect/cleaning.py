@@ -1,0 +1,90 @@
+"""Turning untrusted text and HTML into safe plain text, and dates into sane aware UTC."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import nh3
+
+MAX_TITLE_CHARS = 500
+MAX_SUMMARY_CHARS = 5_000
+MAX_BODY_CHARS = 200_000
+MAX_AUTHOR_CHARS = 200
+MAX_URL_CHARS = 2_000
+EARLIEST_YEAR = 1990
+"""Dates before this are placeholders (1970 epoch zeros and the like): dropped."""
+FUTURE_SLACK = timedelta(days=366)
+"""Dates further in the future than this are nonsense (year 9999): dropped; nearer ones clamped."""
+
+# C0 controls except tab/newline/return, DEL..C1 controls, surrogates, non-characters
+_INVALID_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+_BLOCK_TAGS = re.compile(
+    r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|/table|/ul|/ol)\b[^>]*>", re.I
+)
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def strip_invalid_chars(text: str) -> str:
+    """Remove NULs, control characters, lone surrogates and non-characters."""
+    return _INVALID_CHARS.sub("", text)
+
+
+def clean_text(text: str | None, max_chars: int, *, multiline: bool = False) -> tuple[str, bool]:
+    """Valid, whitespace-normalised text cut to ``max_chars``; the flag says it was cut."""
+    if not text:
+        return "", False
+    cut = False
+    if len(text) > max_chars * 4:
+        text, cut = text[: max_chars * 4], True
+    text = strip_invalid_chars(text)
+    if multiline:
+        text = _NEWLINES.sub("\n", _SPACES.sub(" ", text.replace("\r", "\n"))).strip()
+    else:
+        text = " ".join(text.split())
+    if len(text) > max_chars:
+        text, cut = text[:max_chars].rstrip() + "…", True
+    return text, cut
+
+
+def html_to_text(markup: str | None, max_chars: int) -> tuple[str, bool]:
+    """Sanitise untrusted HTML with nh3 (scripts, styles and their content dropped), then keep
+    only its text, with line breaks where blocks ended."""
+    if not markup:
+        return "", False
+    if len(markup) > max_chars * 20:
+        markup = markup[: max_chars * 20]
+    markup = strip_invalid_chars(markup)
+    markup = _BLOCK_TAGS.sub(lambda m: m.group(0) + "\n", markup)
+    safe = nh3.clean(markup)
+    bare = nh3.clean(safe, tags=set(), attributes={})
+    return clean_text(html.unescape(bare), max_chars, multiline=True)
+
+
+def normalise_date(
+    value: time.struct_time | datetime | None, fetched_at: datetime
+) -> tuple[datetime | None, str | None]:
+    """An aware UTC datetime, clamped to the fetch time when slightly in the future; None for
+    missing or nonsense dates. The second value is a warning, if any."""
+    if value is None:
+        return None, None
+    try:
+        if isinstance(value, datetime):
+            when = value if value.tzinfo else value.replace(tzinfo=UTC)
+            when = when.astimezone(UTC)
+        else:
+            when = datetime(*value[:6], tzinfo=UTC)
+    except (ValueError, OverflowError, TypeError):
+        return None, "unreadable date dropped"
+    if when.year < EARLIEST_YEAR:
+        return None, f"implausible date {when.date().isoformat()} dropped"
+    if when > fetched_at + FUTURE_SLACK:
+        return None, f"far-future date {when.date().isoformat()} dropped"
+    if when > fetched_at:
+        return fetched_at, "future date clamped to fetch time"
+    return when, None

@@ -1,0 +1,217 @@
+"""Feeds (RSS, Atom, RDF) parsed from bytes we fetched, never from a URL or a path.
+
+Entity declarations and external entities are refused before feedparser sees the bytes (defusedxml
+on the prolog, plus a plain scan for ``<!ENTITY`` when the prolog is not well-formed). Everything
+that comes out is valid UTF-8 text without NULs, within length and count caps, with warnings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import xml.sax
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import feedparser
+from defusedxml import DefusedXmlException
+from defusedxml.expatreader import DefusedExpatParser
+
+from pipeline.collect.cleaning import (
+    MAX_AUTHOR_CHARS,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    clean_text,
+    html_to_text,
+    normalise_date,
+)
+from pipeline.errors import ParseError
+
+DEFAULT_MAX_ITEMS = 1000
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    title: str
+    link: str | None
+    guid: str | None
+    published_at: datetime | None
+    summary: str
+    author: str | None = None
+    publisher: str | None = None
+    enclosures: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    entries: list[FeedEntry]
+    version: str = ""
+    encoding: str = ""
+    bozo: bool = False
+    """feedparser found the document not well-formed and read it best-effort."""
+    warnings: list[str] = field(default_factory=list)
+
+
+class _StopAtRoot(Exception):
+    """Raised once the root element starts: the prolog (where DTDs live) has been checked."""
+
+
+class _RootHandler(xml.sax.handler.ContentHandler):
+    def startElement(self, name: str, attrs: object) -> None:
+        raise _StopAtRoot
+
+    def startElementNS(self, name: object, qname: object, attrs: object) -> None:
+        raise _StopAtRoot
+
+
+def _decoded_prolog_scan(body: bytes) -> bool:
+    """True when an entity declaration appears in the bytes, in UTF-8/Latin or UTF-16."""
+    if _ENTITY_DECL.search(body):
+        return True
+    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom) or (name.endswith("le") and body[1:2] == b"\x00"):
+            text = body.decode(name, errors="ignore")
+            if "<!entity" in text.lower():
+                return True
+    return False
+
+
+def refuse_dangerous_xml(body: bytes) -> None:
+    """Raise :class:`ParseError` if the document declares entities or references external ones.
+
+    A DOCTYPE naming an external DTD is tolerated (old RSS 0.91 feeds do) but never loaded."""
+    parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=False)
+    parser.setContentHandler(_RootHandler())
+    parser.setFeature(xml.sax.handler.feature_external_ges, False)
+    parser.setFeature(xml.sax.handler.feature_external_pes, False)
+    try:
+        parser.parse(io.BytesIO(body))
+    except _StopAtRoot:
+        pass
+    except DefusedXmlException as error:
+        raise ParseError(f"feed refused: {type(error).__name__} (entity declarations or "
+                         "external entities are not allowed)") from None
+    except (xml.sax.SAXException, ValueError, LookupError):
+        pass  # not well-formed: the scan below still applies, feedparser does best effort
+    if _decoded_prolog_scan(body):
+        raise ParseError("feed refused: entity declarations are not allowed")
+
+
+def _entry_text(entry: Any, key: str) -> str | None:
+    value = entry.get(key)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _entry_summary(entry: Any) -> str | None:
+    summary = entry.get("summary")
+    if summary:
+        return str(summary)
+    for content in entry.get("content") or ():
+        if content.get("value"):
+            return str(content["value"])
+    return None
+
+
+def _entry_date(entry: Any) -> Any:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        if entry.get(key):
+            return entry[key]
+    return None
+
+
+def _entry_link(entry: Any) -> str | None:
+    link = _entry_text(entry, "link")
+    if link and link.strip():
+        return link.strip()
+    for item in entry.get("links") or ():
+        if item.get("href") and item.get("rel", "alternate") == "alternate":
+            return str(item["href"]).strip()
+    guid = _entry_text(entry, "id")
+    if guid and guid.startswith(("http://", "https://")) and entry.get("guidislink", True):
+        return guid.strip()
+    return None
+
+
+def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str]) -> FeedEntry:
+    title, title_cut = clean_text(
+        html_to_text(_entry_text(entry, "title"), MAX_TITLE_CHARS * 2)[0], MAX_TITLE_CHARS
+    )
+    if title_cut:
+        warnings.append(f"item title cut to {MAX_TITLE_CHARS} characters")
+    summary, summary_cut = html_to_text(_entry_summary(entry), MAX_SUMMARY_CHARS)
+    if summary_cut:
+        warnings.append(f"item summary cut to {MAX_SUMMARY_CHARS} characters")
+    published_at, date_warning = normalise_date(_entry_date(entry), fetched_at)
+    if date_warning:
+        warnings.append(f"{title[:60]!r}: {date_warning}")
+    link = _entry_link(entry)
+    link = clean_text(link, MAX_URL_CHARS)[0] or None
+    guid = clean_text(_entry_text(entry, "id"), MAX_URL_CHARS)[0] or None
+    author = clean_text(_entry_text(entry, "author"), MAX_AUTHOR_CHARS)[0] or None
+    source = entry.get("source") or {}
+    publisher = clean_text(source.get("title"), MAX_AUTHOR_CHARS)[0] or None
+    enclosures = tuple(
+        clean_text(str(e.get("href")), MAX_URL_CHARS)[0]
+        for e in entry.get("enclosures") or ()
+        if e.get("href")
+    )
+    return FeedEntry(title=title, link=link, guid=guid, published_at=published_at,
+                     summary=summary, author=author, publisher=publisher,
+                     enclosures=enclosures[:20])
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    fetched_at: datetime,
+    url: str | None = None,
+    content_type: str | None = None,
+    max_items: int = DEFAULT_MAX_ITEMS,
+) -> ParsedFeed:
+    """Parse feed bytes best-effort; raises :class:`ParseError` for refused or unreadable ones."""
+    if not isinstance(body, bytes):
+        raise TypeError("parse_feed takes the bytes of a fetched document")
+    refuse_dangerous_xml(body)
+    headers = {}
+    if url:
+        headers["content-location"] = url
+    if content_type:
+        headers["content-type"] = content_type
+    result = feedparser.parse(io.BytesIO(body), response_headers=headers,
+                              sanitize_html=False, resolve_relative_uris=False)
+    warnings: list[str] = []
+    entries_raw = result.get("entries") or []
+    version = str(result.get("version") or "")
+    if not version and not entries_raw:
+        reason = result.get("bozo_exception")
+        raise ParseError(f"not a feed{f': {reason}' if reason else ''}")
+    if result.get("bozo"):
+        warnings.append(f"feed not well-formed, read best-effort: {result.get('bozo_exception')}")
+    if len(entries_raw) > max_items:
+        warnings.append(f"{len(entries_raw) - max_items} items over the cap of {max_items} "
+                        "dropped")
+        entries_raw = entries_raw[:max_items]
+    feed = result.get("feed") or {}
+    title, title_cut = clean_text(feed.get("title"), MAX_TITLE_CHARS)
+    if title_cut:
+        warnings.append(f"feed title cut to {MAX_TITLE_CHARS} characters")
+    entries = [_convert_entry(entry, fetched_at, warnings) for entry in entries_raw]
+    link = clean_text(feed.get("link"), MAX_URL_CHARS)[0] or None
+    return ParsedFeed(title=title, link=link, entries=entries, version=version,
+                      encoding=str(result.get("encoding") or ""), bozo=bool(result.get("bozo")),
+                      warnings=_dedupe(warnings))
+
+
+def _dedupe(warnings: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for warning in warnings:
+        seen.setdefault(warning[:300], None)
+    return list(seen)[:50]

@@ -1,0 +1,1 @@
+"""Click commands of the stages (mounted by pipeline.cli); they touch no database."""

@@ -1,0 +1,105 @@
+"""Click commands of the classification stage, attached by the lead to the ``pipeline`` groups.
+
+``eval_classify`` → ``pipeline eval classify``;
+``inspect_classify`` → ``pipeline inspect classify``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.classify import classify_item, load_taxonomy
+from pipeline.classify.evaluation import evaluate_classifier, format_report
+from pipeline.classify.taxonomy import Taxonomy
+from pipeline.errors import ConfigError
+
+DEFAULT_ITEMS_PATH = (
+    Path(__file__).resolve().parents[2] / "tests" / "data" / "classify" / "items.jsonl"
+)
+
+
+def load_optional_taxonomy(path: Path | None) -> Taxonomy | None:
+    return load_taxonomy(path) if path is not None else None
+
+
+@click.command("classify")
+@click.option(
+    "--items",
+    "items_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_ITEMS_PATH,
+    show_default=True,
+    help="Hand-labelled JSON Lines file.",
+)
+@click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Taxonomy TOML to evaluate instead of the bundled one.",
+)
+@click.option("--errors", "show_errors", is_flag=True, help="Also list the items got wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Print the headline metrics as JSON.")
+def eval_classify(
+    items_path: Path, taxonomy_path: Path | None, show_errors: bool, as_json: bool
+) -> None:
+    """Precision, recall and F1 of the classifier per label on a labelled set."""
+    report = evaluate_classifier(items_path, load_optional_taxonomy(taxonomy_path))
+    if as_json:
+        click.echo(json.dumps({"items": report.items, **report.metrics()}, sort_keys=True))
+    else:
+        click.echo(format_report(report))
+    if show_errors:
+        for error in report.errors:
+            click.echo(json.dumps(error, ensure_ascii=False))
+
+
+@click.command("classify")
+@click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Taxonomy TOML to use instead of the bundled one.",
+)
+@click.option("--evidence", is_flag=True, help="Include the evidence of every decision.")
+def inspect_classify(taxonomy_path: Path | None, evidence: bool) -> None:
+    """Classify JSON Lines {"id","title","text"} from stdin; print one JSON line per item.
+
+    Optional keys per line: source_lang, source_region, source_themes, source_relevance.
+    """
+    taxonomy = load_optional_taxonomy(taxonomy_path)
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"invalid JSON: {exc.msg}", path=f"stdin line {number}") from exc
+        if not isinstance(item, dict):
+            raise ConfigError("expected a JSON object", path=f"stdin line {number}")
+        themes = item.get("source_themes") or ()
+        result = classify_item(
+            str(item.get("title") or ""),
+            str(item.get("text") or ""),
+            source_lang=item.get("source_lang"),
+            source_region=item.get("source_region"),
+            source_themes=tuple(str(t) for t in themes) if isinstance(themes, list) else (),
+            source_relevance=str(item.get("source_relevance") or "check"),
+            taxonomy=taxonomy,
+        )
+        out: dict[str, object] = {
+            "id": item.get("id"),
+            "lang": result.lang,
+            "relevant": result.relevant,
+            "themes": list(result.themes),
+            "regions": list(result.regions),
+        }
+        if evidence:
+            out["relevance_score"] = result.relevance_score
+            out["evidence"] = result.evidence
+        click.echo(json.dumps(out, ensure_ascii=False))

@@ -1,0 +1,48 @@
+"""A local preview of rendered editions (the demo serves its output folder with it).
+
+Only files under the folder are served (http.server resolves paths inside ``directory``), on
+127.0.0.1 by default; an index page links every rendered language.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+LANG_NAMES = {"fr": "Français", "en": "English", "es": "Español"}
+
+
+def write_index(folder: Path) -> Path:
+    rows = []
+    for kind in sorted(p.name for p in folder.iterdir() if p.is_dir()):
+        links = " · ".join(
+            f'<a href="{html.escape(kind)}/{lang}.html">{name}</a> '
+            f'(<a href="{html.escape(kind)}/{lang}.txt">text</a>)'
+            for lang, name in LANG_NAMES.items() if (folder / kind / f"{lang}.html").exists())
+        if links:
+            rows.append(f"<li><strong>{html.escape(kind)}</strong>: {links}</li>")
+    page = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+            "<title>Editions preview</title><body style=\"font-family:sans-serif;"
+            "max-width:40em;margin:2em auto\"><h1>Editions preview</h1><ul>"
+            + "".join(rows) + "</ul></body></html>")
+    index = folder / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def serve_folder(folder: Path, port: int, host: str = "127.0.0.1") -> None:
+    """Serve ``folder`` until interrupted."""
+    write_index(folder)
+    handler = functools.partial(_QuietHandler, directory=str(folder.resolve()))
+    with ThreadingHTTPServer((host, port), handler) as server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
