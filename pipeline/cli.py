@@ -15,6 +15,7 @@ import click
 
 from pipeline import jobs
 from pipeline.app import App
+from pipeline.commands.translate import translate
 from pipeline.errors import PipelineError
 from pipeline.log import configure_logging
 from pipeline.settings import load_settings
@@ -363,7 +364,7 @@ def register_stage_commands() -> None:
     from pipeline.commands.classify import eval_classify, inspect_classify
     from pipeline.commands.collect import inspect_article, inspect_feed
     from pipeline.commands.render import render_plan_command
-    from pipeline.commands.translate import translate, translate_text
+    from pipeline.commands.translate import translate_text
 
     inspect.add_command(inspect_feed, "feed")
     inspect.add_command(inspect_article, "article")
@@ -375,6 +376,36 @@ def register_stage_commands() -> None:
 
 
 register_stage_commands()
+
+
+@translate.command("export-tmx")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def translate_export_tmx(app: App, path: Path) -> None:
+    """Export the translation memory as TMX 1.4 (for the team's other tools)."""
+    from pipeline.store.memory import SqlTranslationMemory
+    from pipeline.translate import export_tmx
+
+    with app.session() as session:
+        entries = SqlTranslationMemory(session).export_entries()
+    count = export_tmx(entries, path)
+    click.echo(f"{count} translation units written to {path}")
+
+
+@translate.command("import-tmx")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--origin", type=click.Choice(["approved", "edited"]), default="approved",
+              show_default=True)
+@pass_app
+def translate_import_tmx(app: App, path: Path, origin: str) -> None:
+    """Load a TMX file into the translation memory (its segments are never re-translated)."""
+    from pipeline.store.memory import SqlTranslationMemory
+    from pipeline.translate import import_tmx, remember_entries
+
+    entries = import_tmx(path)
+    with app.session() as session:
+        count = remember_entries(SqlTranslationMemory(session), entries, origin=origin)
+    click.echo(f"{count} translation units loaded from {path}")
 
 
 def main() -> None:

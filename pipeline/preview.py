@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+from contextlib import suppress
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -41,8 +42,5 @@ def serve_folder(folder: Path, port: int, host: str = "127.0.0.1") -> None:
     """Serve ``folder`` until interrupted."""
     write_index(folder)
     handler = functools.partial(_QuietHandler, directory=str(folder.resolve()))
-    with ThreadingHTTPServer((host, port), handler) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    with ThreadingHTTPServer((host, port), handler) as server, suppress(KeyboardInterrupt):
+        server.serve_forever()

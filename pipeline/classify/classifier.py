@@ -19,7 +19,7 @@ from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_ind
 from .taxonomy import TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
 from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, get_stemmer, tokenize_words
 
-DETECT_BODY_CHARS = 200
+DETECT_BODY_CHARS = 120
 """Characters of body added to the title for language identification."""
 SHORT_TEXT_LETTERS = 20
 """Below this many characters the source's language is trusted over detection."""

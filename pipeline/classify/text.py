@@ -27,13 +27,12 @@ STEMMER_NAMES: dict[str, str] = {
 }
 
 _TAG_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.S | re.I)
-_SPACE_RE = re.compile(r"\s+")
 _TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
 _THOUSANDS_RE = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """Strip HTML left in ``text``, unescape entities, collapse spaces and cut to ``max_chars``.
+    """Strip HTML left in ``text``, unescape entities, drop NULs and cut to ``max_chars``.
 
     The input is cut (with some slack for tags) before any regular expression runs.
     """
@@ -45,7 +44,7 @@ def clean_text(text: str, max_chars: int) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = text.replace("\x00", " ")
-    return _SPACE_RE.sub(" ", text).strip()[:max_chars]
+    return text.strip()[:max_chars]
 
 
 def fold_accents(word: str) -> str:

@@ -21,7 +21,8 @@ from pipeline.jobs.collect import Progress, _no_progress
 from pipeline.log import get_logger
 from pipeline.records import LANGUAGES, Classification, ItemText, SourceSpec
 from pipeline.store.memory import SqlTranslationMemory
-from pipeline.store.models import Item, ItemText as ItemTextRow, Story
+from pipeline.store.models import Item, Story
+from pipeline.store.models import ItemText as ItemTextRow
 from pipeline.store.processing import (
     PendingItem,
     mark_items,

@@ -22,8 +22,8 @@ from pipeline.records import CollectedItem
 from pipeline.store.models import Item, Source
 
 CHUNK = 2000
-_UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at", "content_hash", "url",
-              "lang_hint", "warnings", "updated_at")
+_UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
+              "content_hash", "url", "lang_hint", "warnings", "updated_at")
 
 
 @dataclass(slots=True)
@@ -117,8 +117,8 @@ def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
 
 
 _COLUMNS = ("source_id", "url", "canonical_url", "guid", "content_hash", "title", "summary",
-            "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status", "warnings",
-            "updated_at")
+            "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status",
+            "warnings", "updated_at")
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,204 @@
+"""Collection wall time: 500 feeds on 100 hosts with 50–200 ms latency, against a sequential loop
+of ``feedparser.parse(url)`` over the same feeds, measured in the same run.
+
+The hosts are 100 HTTP servers on 127.0.0.1 (one port each), run in a separate process so that
+they do not share the client's interpreter. Each response waits 50–200 ms (fixed per feed). The
+servers count requests in flight per host: the figure "max in flight per host" must be 1.
+A second run over unchanged feeds sends the stored ETag/Last-Modified: ≥ 95 % must be answered
+304 and the bytes sent ≤ 5 % of the first run.
+
+Run: .venv/bin/python bench/collect_fetch.py [--hosts 100] [--per-host 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import multiprocessing as mp
+import random
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+
+import feedparser
+
+from pipeline.collect.fetch import FetchSettings
+from pipeline.collect.sources import collect_sources
+from pipeline.records import SourceSpec
+
+WORDS = ("soil carbon farmers climate food security land restoration agroforestry drought "
+         "compost yields water erosion policy finance science practice region initiative").split()
+
+
+def make_feed(host: int, feed: int) -> bytes:
+    rng = random.Random(host * 1000 + feed)
+    items = []
+    for n in range(20):
+        title = " ".join(rng.choices(WORDS, k=8)).capitalize()
+        text = " ".join(rng.choices(WORDS, k=60))
+        items.append(
+            f"<item><title>{title}</title><link>http://example.org/{host}/{feed}/{n}</link>"
+            f"<guid>urn:bench:{host}:{feed}:{n}</guid><description>&lt;p&gt;{text}&lt;/p&gt;"
+            f"</description><pubDate>Mon, 23 Nov 2026 {n % 24:02d}:00:00 GMT</pubDate></item>")
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Bench host {host} feed {feed}</title><link>http://example.org/</link>"
+            + "".join(items) + "</channel></rss>").encode()
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: dict[int, int] = {}
+        self.max_in_flight: dict[int, int] = {}
+        self.requests = 0
+        self.not_modified = 0
+        self.bytes_sent = 0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.in_flight.clear()
+            self.max_in_flight.clear()
+            self.requests = self.not_modified = self.bytes_sent = 0
+
+
+def serve(hosts: int, per_host: int, conn: Connection) -> None:
+    stats = Stats()
+    feeds = {(h, f): make_feed(h, f) for h in range(hosts) for f in range(per_host)}
+    etags = {key: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for key, body in feeds.items()}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        host_index = 0
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            host = self.server.host_index  # type: ignore[attr-defined]
+            with stats.lock:
+                stats.requests += 1
+                stats.in_flight[host] = stats.in_flight.get(host, 0) + 1
+                stats.max_in_flight[host] = max(stats.max_in_flight.get(host, 0),
+                                                stats.in_flight[host])
+            try:
+                feed = int(self.path.strip("/").split(".")[0] or 0)
+                key = (host, feed)
+                time.sleep(random.Random(host * 1000 + feed).uniform(0.05, 0.2))
+                if key not in feeds:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.headers.get("If-None-Match") == etags[key]:
+                    self.send_response(304)
+                    self.send_header("ETag", etags[key])
+                    self.end_headers()
+                    with stats.lock:
+                        stats.not_modified += 1
+                        stats.bytes_sent += 120
+                    return
+                body = feeds[key]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", etags[key])
+                self.send_header("Last-Modified", "Mon, 23 Nov 2026 23:00:00 GMT")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                with stats.lock:
+                    stats.bytes_sent += len(body) + 200
+            finally:
+                with stats.lock:
+                    stats.in_flight[host] -= 1
+
+    ports = []
+    for index in range(hosts):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        httpd.host_index = index  # type: ignore[attr-defined]
+        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+        ports.append(httpd.server_address[1])
+    conn.send(ports)
+    while True:
+        command = conn.recv()
+        if command == "stats":
+            with stats.lock:
+                conn.send({"requests": stats.requests, "not_modified": stats.not_modified,
+                           "bytes_sent": stats.bytes_sent,
+                           "max_in_flight": max(stats.max_in_flight.values(), default=0)})
+        elif command == "reset":
+            stats.reset()
+            conn.send("ok")
+        else:
+            return
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--per-host", type=int, default=5)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    here, there = mp.Pipe()
+    process = mp.Process(target=serve, args=(args.hosts, args.per_host, there), daemon=True)
+    process.start()
+    ports: list[int] = here.recv()
+    urls = [f"http://127.0.0.1:{port}/{feed}.xml" for port in ports
+            for feed in range(args.per_host)]
+    specs = [SourceSpec(id=f"s{n}", name=f"s{n}", url=url, kind="feed", lang="en")
+             for n, url in enumerate(urls)]
+
+    def stats() -> dict[str, int]:
+        here.send("stats")
+        result: dict[str, int] = here.recv()
+        here.send("reset")
+        here.recv()
+        return result
+
+    print(f"{len(urls)} feeds on {len(ports)} hosts, 50–200 ms latency per response")
+    baseline_s = None
+    if not args.skip_baseline:
+        start = time.perf_counter()
+        parsed = [feedparser.parse(url) for url in urls]
+        baseline_s = time.perf_counter() - start
+        assert all(len(p.entries) == 20 for p in parsed)
+        base = stats()
+        print(f"sequential feedparser.parse(url): {baseline_s:7.2f} s "
+              f"({base['requests']} requests)")
+
+    settings = FetchSettings(allow_private_addresses=True)  # default politeness otherwise
+    start = time.perf_counter()
+    first = asyncio.run(collect_sources(specs, {}, settings))
+    first_s = time.perf_counter() - start
+    first_stats = stats()
+    assert all(r.outcome == "new" and len(r.items) == 20 for r in first), [
+        r.error for r in first if r.outcome != "new"][:3]
+    print(f"collect_sources, first run:        {first_s:7.2f} s  "
+          f"max in flight per host: {first_stats['max_in_flight']}")
+    if baseline_s:
+        print(f"  speed-up over the sequential loop: {baseline_s / first_s:5.1f}x (target >= 15x)")
+
+    states = {r.source_id: r.state for r in first}
+    start = time.perf_counter()
+    second = asyncio.run(collect_sources(specs, states, settings))
+    second_s = time.perf_counter() - start
+    second_stats = stats()
+    ratio_304 = sum(r.outcome == "not_modified" for r in second) / len(second)
+    bytes_first = sum(r.bytes_received for r in first)
+    bytes_second = sum(r.bytes_received for r in second)
+    print(f"collect_sources, second run:       {second_s:7.2f} s  "
+          f"max in flight per host: {second_stats['max_in_flight']}")
+    print(f"  answered 304: {ratio_304:.1%} (target >= 95%)")
+    print(f"  body bytes received: {bytes_second} vs {bytes_first} "
+          f"({bytes_second / max(bytes_first, 1):.1%})")
+    print(f"  bytes sent by the servers (headers included): {second_stats['bytes_sent']} vs "
+          f"{first_stats['bytes_sent']} "
+          f"({second_stats['bytes_sent'] / max(first_stats['bytes_sent'], 1):.1%}, target <= 5%)")
+    here.send("stop")
+    process.join(timeout=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The main job end to end through the real command line: collect from a local server,
+process, draft, render, approve (refused, then accepted), archive; and the offline demo."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.demo.site import serve_demo_site
+from tests.conftest import run_pipeline
+
+LOCAL = {"PIPELINE_ALLOW_PRIVATE_ADDRESSES": "true"}
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[str]:
+    with serve_demo_site() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def project(tmp_path: Path, demo_server: str) -> Path:
+    (tmp_path / "sources.toml").write_text(
+        f"""
+[[sources]]
+id = "partners-en"
+name = "Partners (EN)"
+url = "{demo_server}/feeds/en-partners.xml"
+lang = "en"
+section = "partner"
+
+[[sources]]
+id = "press-fr"
+name = "Presse (FR)"
+url = "{demo_server}/feeds/fr-press.xml"
+lang = "fr"
+
+[[sources]]
+id = "broken"
+name = "Broken"
+url = "{demo_server}/no-such-feed.xml"
+lang = "es"
+""", encoding="utf-8")
+    return tmp_path
+
+
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+def test_collect_process_draft_render_approve(project: Path) -> None:
+    collected = run_pipeline(["collect"], cwd=project, env=LOCAL)
+    assert collected.returncode == 0, collected.stderr
+    assert "partners-en" in collected.stdout and "new 11" in collected.stdout
+    assert "broken" in collected.stdout and "failed: " in collected.stdout
+    again = run_pipeline(["collect"], cwd=project, env=LOCAL)
+    assert "3 sources, 0 new items" in again.stdout
+
+    processed = run_pipeline(["process"], cwd=project, env=LOCAL)
+    assert processed.returncode == 0, processed.stderr
+    assert processed.stdout.startswith("22 items processed")
+
+    drafted = run_pipeline(["draft", "press-review", "--since", "2015-01-01"], cwd=project)
+    assert drafted.returncode == 0, drafted.stderr
+    edition_id = last_line(drafted.stdout)
+    assert edition_id.isdigit()
+
+    out = project / "out"
+    rendered = run_pipeline(["render", edition_id, "--out", str(out)], cwd=project)
+    assert rendered.returncode == 0, rendered.stderr
+    for lang in ("fr", "en", "es"):
+        html = (out / f"{lang}.html").read_text(encoding="utf-8")
+        assert f'lang="{lang}"' in html
+        assert (out / f"{lang}.txt").read_text(encoding="utf-8").strip()
+    # The French items appear translated in the English edition, marked as machine work.
+    english = (out / "en.txt").read_text(encoding="utf-8")
+    assert "automatic translation" in english
+
+    users = run_pipeline(["users", "add", "marie", "--role", "approver", "--password-stdin"],
+                         cwd=project, input_text="a long enough password\n")
+    assert users.returncode == 0, users.stderr
+    refused = run_pipeline(["approve", edition_id, "--by", "marie"], cwd=project)
+    assert refused.returncode == 1
+    assert "unreviewed machine translations" in refused.stderr
+    assert "--accept-machine-translations" in refused.stderr
+    not_approver = run_pipeline(["approve", edition_id, "--by", "nobody",
+                                 "--accept-machine-translations"], cwd=project)
+    assert not_approver.returncode == 1 and "is not an approver" in not_approver.stderr
+    approved = run_pipeline(["approve", edition_id, "--by", "marie",
+                             "--accept-machine-translations"], cwd=project)
+    assert approved.returncode == 0, approved.stderr
+
+    with sqlite3.connect(project / "var" / "pipeline.sqlite3") as conn:
+        status = conn.execute("SELECT status, approved_by FROM editions WHERE id = ?",
+                              (int(edition_id),)).fetchone()
+        audit = conn.execute("SELECT actor, action, details FROM audit_log "
+                             "WHERE action = 'translations.accepted'").fetchone()
+        failing = conn.execute("SELECT error_count, last_error FROM sources "
+                               "WHERE id = 'broken'").fetchone()
+    assert status == ("approved", "marie")
+    assert audit[0] == "marie" and json.loads(audit[2])["items"]["en"]
+    assert failing[0] == 2 and "404" in failing[1]
+
+    not_sent = run_pipeline(["archive", edition_id], cwd=project)
+    assert not_sent.returncode == 1
+    assert "only a sent edition is archived" in not_sent.stderr
+
+    status_out = run_pipeline(["status"], cwd=project)
+    assert "broken" in status_out.stdout and "failing×2" in status_out.stdout
+
+
+def test_demo_renders_three_languages_offline(tmp_path: Path) -> None:
+    done = run_pipeline(["demo", "--no-serve", "--out", str(tmp_path / "demo")], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "collected 45 items from 6 demo feeds" in done.stdout
+    for kind in ("press-review", "newsletter"):
+        for lang in ("fr", "en", "es"):
+            html = (tmp_path / "demo" / kind / f"{lang}.html").read_text(encoding="utf-8")
+            assert f'lang="{lang}"' in html
+            assert "<script" not in html.lower()
+            assert (tmp_path / "demo" / kind / f"{lang}.txt").stat().st_size > 1000
+    newsletter = (tmp_path / "demo" / "newsletter" / "en.txt").read_text(encoding="utf-8")
+    assert "World Soil Day" in newsletter
