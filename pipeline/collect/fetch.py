@@ -117,9 +117,10 @@ class Fetcher:
             connect=settings.connect_timeout, read=settings.read_timeout,
             write=settings.read_timeout, pool=settings.total_deadline_s,
         )
+        self._transport = PinnedTransport(allow_loopback=settings.allow_private_addresses,
+                                          ca_file=settings.ca_file)
         self._client = httpx.AsyncClient(
-            transport=PinnedTransport(allow_loopback=settings.allow_private_addresses,
-                                      ca_file=settings.ca_file),
+            transport=self._transport,
             timeout=timeout, follow_redirects=False, trust_env=False,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
@@ -164,6 +165,7 @@ class Fetcher:
                         f"no complete answer within {self.settings.total_deadline_s:g} s",
                         url=current,
                     ) from None
+            await self._transport.tidy()
             if isinstance(outcome, FetchResponse):
                 return FetchResponse(
                     url=outcome.url, status=outcome.status, body=outcome.body,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pipeline.collect.addresses import check_url
@@ -27,13 +32,17 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30
 """Article pages followed per source and run (the newest items first)."""
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+PROCESS_POOL_MIN_SOURCES = 50
+MAX_PARSE_PROCESSES = 4
+T = TypeVar("T")
 
 
 class Collector:
     """A fetcher, a robots.txt cache and the settings, shared by every source of one run."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(self, fetcher: Fetcher, executor: Executor | None = None) -> None:
         self.fetcher = fetcher
+        self.executor = executor
         self.settings = fetcher.settings
         self.robots = RobotsCache(self._load_robots)
 
@@ -60,11 +69,16 @@ class Collector:
             if delay:
                 self.fetcher.gate.set_delay(host_key(urlsplit(url)), delay)
         response = await self.fetcher.fetch(url, accept=HTML_ACCEPT)
-        article = await asyncio.to_thread(
+        article = await self._off_loop(
             extract_article, response.body, url=response.url, fetched_at=response.fetched_at,
             content_language=response.headers.get("content-language"),
         )
         return response, article
+
+    async def _off_loop(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run CPU-bound parsing outside the event loop (a process pool for big runs)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(function, *args, **kwargs))
 
     async def collect(self, spec: SourceSpec, state: FetchState) -> SourceResult:
         """One source; every error becomes a failed result with the reason."""
@@ -89,14 +103,14 @@ class Collector:
                                last_modified=response.last_modified or None)
         warnings: list[str] = []
         if spec.kind == "feed":
-            parsed = await asyncio.to_thread(
+            parsed = await self._off_loop(
                 parse_feed, response.body, fetched_at=response.fetched_at, url=response.url,
                 content_type=response.content_type, max_items=self.settings.max_items,
             )
             entries = parsed.entries
             warnings.extend(parsed.warnings)
         else:
-            links = await asyncio.to_thread(find_article_links, response.body, response.url)
+            links = await self._off_loop(find_article_links, response.body, response.url)
             entries = [FeedEntry(title=link.title, link=link.url, guid=None, published_at=None,
                                  summary="") for link in links]
             if not entries:
@@ -180,8 +194,9 @@ async def collect_sources(
     semaphore = asyncio.Semaphore(max(concurrency, 1) * 5)
     done = 0
 
+    executor = start_parse_pool(len(sources))
     async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
-        collector = Collector(fetcher)
+        collector = Collector(fetcher, executor)
 
         async def run(spec: SourceSpec) -> SourceResult:
             nonlocal done
@@ -194,8 +209,22 @@ async def collect_sources(
 
         order = interleave_by_host(sources)
         tasks = {index: asyncio.ensure_future(run(sources[index])) for index in order}
-        await asyncio.gather(*tasks.values())
+        try:
+            await asyncio.gather(*tasks.values())
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
         return [tasks[index].result() for index in range(len(sources))]
+
+
+def start_parse_pool(source_count: int) -> Executor | None:
+    """Worker processes for parsing when a run is big enough to repay starting them (parsing
+    holds the GIL: threads would not run it in parallel); None means the default threads."""
+    workers = min(os.cpu_count() or 1, MAX_PARSE_PROCESSES)
+    if source_count < PROCESS_POOL_MIN_SOURCES or workers < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
 
 
 def interleave_by_host(sources: Sequence[SourceSpec]) -> list[int]:

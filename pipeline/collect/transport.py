@@ -12,7 +12,9 @@ import asyncio
 import socket
 import ssl
 import zlib
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
 
 import httpcore
 import httpx
@@ -80,20 +82,91 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport whose connection pool uses :class:`PinnedBackend` and no proxy."""
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport with one small connection pool per origin, each on
+    :class:`PinnedBackend`, and no proxy.
+
+    One pool per origin keeps connection reuse (keep-alive) without httpcore scanning every
+    idle connection of every host on each request; idle pools beyond ``max_idle_pools`` are
+    closed, least recently used first, so thousands of hosts never hold thousands of sockets.
+    """
 
     def __init__(
-        self, *, allow_loopback: bool, ca_file: str | None = None, max_connections: int = 100
+        self, *, allow_loopback: bool, ca_file: str | None = None, max_idle_pools: int = 64
     ) -> None:
-        super().__init__(trust_env=False, retries=0)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=ca_file),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=5.0,
-            network_backend=PinnedBackend(allow_loopback=allow_loopback),
+        self._ssl_context = ssl.create_default_context(cafile=ca_file)
+        self._backend = PinnedBackend(allow_loopback=allow_loopback)
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = (
+            OrderedDict()
         )
+        self._busy: dict[tuple[bytes, bytes, int | None], int] = {}
+        self._max_idle_pools = max_idle_pools
+
+    def _pool_for(self, key: tuple[bytes, bytes, int | None]) -> httpx.AsyncHTTPTransport:
+        transport = self._pools.get(key)
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, trust_env=False)
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl_context, max_connections=4, max_keepalive_connections=1,
+                keepalive_expiry=5.0, network_backend=self._backend,
+            )
+            self._pools[key] = transport
+        self._pools.move_to_end(key)
+        return transport
+
+    async def _close_idle_pools(self) -> None:
+        idle = [k for k in self._pools if not self._busy.get(k)]
+        for key in idle[: max(len(self._pools) - self._max_idle_pools, 0)]:
+            await self._pools.pop(key).aclose()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        transport = self._pool_for(key)
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            response = await transport.handle_async_request(request)
+        except BaseException:
+            self._release(key)
+            raise
+        return httpx.Response(
+            status_code=response.status_code, headers=response.headers,
+            stream=_ReleasingStream(response.stream, lambda: self._release(key)),
+            extensions=response.extensions,
+        )
+
+    def _release(self, key: tuple[bytes, bytes, int | None]) -> None:
+        self._busy[key] -= 1
+        if not self._busy[key]:
+            del self._busy[key]
+
+    async def aclose(self) -> None:
+        for transport in self._pools.values():
+            await transport.aclose()
+        self._pools.clear()
+
+    async def tidy(self) -> None:
+        """Close idle pools over the limit (called by the fetcher after each response)."""
+        if len(self._pools) > self._max_idle_pools:
+            await self._close_idle_pools()
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release = release
+        self._released = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            if not self._released:
+                self._released = True
+                self._release()
 
 
 class BodyDecoder:

@@ -109,6 +109,28 @@ def test_collect_process_draft_render_approve(project: Path) -> None:
     assert not_sent.returncode == 1
     assert "only a sent edition is archived" in not_sent.stderr
 
+    # Sending is a later stage: move the approved edition through the status machine the way
+    # the sender will, then publish it.
+    from pipeline.store.db import create_db_engine, make_sessionmaker
+    from pipeline.store.editions import get_edition, move_edition
+
+    engine = create_db_engine(f"sqlite:///{project / 'var' / 'pipeline.sqlite3'}")
+    with make_sessionmaker(engine).begin() as session:
+        edition = get_edition(session, int(edition_id))
+        move_edition(session, edition, "sending", actor="sender")
+        move_edition(session, edition, "sent", actor="sender")
+    engine.dispose()
+    archived = run_pipeline(["archive", edition_id], cwd=project)
+    assert archived.returncode == 0, archived.stderr
+    pages = sorted(p.relative_to(project / "archive").as_posix()
+                   for p in (project / "archive").rglob("*.html") if p.name != "index.html")
+    assert [p.rsplit("/", 1)[0] for p in pages] == [
+        "press-review/en", "press-review/es", "press-review/fr"]
+    assert all(p.endswith(f"-{edition_id}.html") for p in pages)
+    page = (project / "archive" / pages[0]).read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page
+    assert run_pipeline(["archive", edition_id], cwd=project).returncode == 0  # idempotent
+
     status_out = run_pipeline(["status"], cwd=project)
     assert "broken" in status_out.stdout and "failing×2" in status_out.stdout
 
