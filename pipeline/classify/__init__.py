@@ -6,7 +6,7 @@ touches the database. Public entry points are re-exported here.
 
 from __future__ import annotations
 
-from .classifier import classify_item
+from .classifier import classify_collected_item, classify_item
 from .evaluation import EvaluationReport, evaluate_classifier, format_report
 from .gazetteer import build_gazetteer, load_default_gazetteer
 from .language import detect_language
@@ -17,6 +17,7 @@ __all__ = [
     "EvaluationReport",
     "StoryCandidate",
     "build_gazetteer",
+    "classify_collected_item",
     "classify_item",
     "detect_language",
     "evaluate_classifier",

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from pipeline.records import REGIONS, THEMES, Classification
+from pipeline.records import REGIONS, THEMES, Classification, CollectedItem, SourceSpec
 
 from .gazetteer import Gazetteer, count_regions, load_default_gazetteer
 from .language import UNDETERMINED, detect_language
@@ -199,4 +199,23 @@ def classify_item(
         regions=regions,
         relevance_score=round(raw_score / (raw_score + threshold), 4),
         evidence=evidence,
+    )
+
+
+def classify_collected_item(
+    item: CollectedItem, source: SourceSpec, *, taxonomy: Taxonomy | None = None
+) -> Classification:
+    """:func:`classify_item` on a collected item with its source's defaults.
+
+    The text is the page body when there is one, else the feed summary; the item's language hint
+    (from the feed) is preferred to the source's declared language as the short-text fallback.
+    """
+    return classify_item(
+        item.title,
+        item.body or item.summary,
+        source_lang=item.lang_hint or source.lang,
+        source_region=source.region,
+        source_themes=source.themes,
+        source_relevance=source.relevance,
+        taxonomy=taxonomy,
     )

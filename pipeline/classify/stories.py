@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .gazetteer import Gazetteer, load_default_gazetteer
 from .text import clean_text, fold_accents, get_stemmer, tokenize_words
@@ -148,14 +148,23 @@ def find_root(parents: list[int], index: int) -> int:
     return index
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Aware UTC datetime; a naive one (as SQLite returns) is taken to be UTC already."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def bucket_of(published_at: datetime | None) -> int | None:
     """Period number of width :data:`MAX_DAYS_APART` days; ``None`` for undated items."""
-    if published_at is None:
+    moment = as_utc(published_at)
+    if moment is None:
         return None
-    return int(published_at.timestamp() // (MAX_DAYS_APART * 86_400))
+    return int(moment.timestamp() // (MAX_DAYS_APART * 86_400))
 
 
 def are_close_in_time(first: datetime | None, second: datetime | None) -> bool:
+    first, second = as_utc(first), as_utc(second)
     if first is None or second is None:
         return True
     return abs((first - second).total_seconds()) <= MAX_DAYS_APART * 86_400

@@ -17,6 +17,9 @@ TITLE_MAX_CHARS = 1_000
 TEXT_MAX_CHARS = 12_000
 """Characters of body text looked at (about 2,000 words: the lead and the first sections)."""
 
+MAX_STEM_CHARS = 40
+"""Longer tokens are not stemmed (no keyword is that long; Snowball slows down on them)."""
+
 STEMMER_NAMES: dict[str, str] = {
     "fr": "french",
     "en": "english",
@@ -99,7 +102,10 @@ class Stemmer:
         if cached is not None:
             return cached
         lowered = word.lower()
-        stemmed = self._stemmer.stemWord(lowered) if self._stemmer else lowered
+        if self._stemmer is None or len(word) > MAX_STEM_CHARS:
+            stemmed = lowered  # Snowball is slow on huge tokens, and they are no keywords
+        else:
+            stemmed = self._stemmer.stemWord(lowered)
         result = fold_accents(stemmed)
         if len(self._cache) >= self.CACHE_MAX:
             self._cache.clear()

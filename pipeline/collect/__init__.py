@@ -2,16 +2,49 @@
 
 The lead's composing layer calls :func:`collect_sources` (async) and :func:`collect_submission`;
 the store keeps per-source errors and uses :func:`plan_next_check` for back-off and pausing.
+
+Names are imported on first use (PEP 562), so that parsing worker processes, which import
+:mod:`pipeline.collect.feeds` only, do not pay for trafilatura and datasketch.
 """
 
-from pipeline.collect.articles import Article, PageLink, extract_article, find_article_links
-from pipeline.collect.canonical import canonicalise_url, hash_content
-from pipeline.collect.dedupe import group_near_duplicates
-from pipeline.collect.feeds import FeedEntry, ParsedFeed, parse_feed
-from pipeline.collect.fetch import USER_AGENT, Fetcher, FetchResponse, FetchSettings, fetch_url
-from pipeline.collect.politeness import PAUSE_AFTER_ERRORS, compute_backoff, plan_next_check
-from pipeline.collect.sources import collect_sources
-from pipeline.collect.submission import collect_submission
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.collect.articles import Article, PageLink, extract_article, find_article_links
+    from pipeline.collect.canonical import canonicalise_url, hash_content
+    from pipeline.collect.dedupe import group_near_duplicates
+    from pipeline.collect.feeds import FeedEntry, ParsedFeed, parse_feed
+    from pipeline.collect.fetch import (
+        USER_AGENT,
+        Fetcher,
+        FetchResponse,
+        FetchSettings,
+        fetch_url,
+    )
+    from pipeline.collect.politeness import (
+        PAUSE_AFTER_ERRORS,
+        compute_backoff,
+        plan_next_check,
+    )
+    from pipeline.collect.sources import collect_sources
+    from pipeline.collect.submission import collect_submission, collect_submission_async
+
+_EXPORTS = {
+    "Article": "articles", "PageLink": "articles", "extract_article": "articles",
+    "find_article_links": "articles",
+    "canonicalise_url": "canonical", "hash_content": "canonical",
+    "group_near_duplicates": "dedupe",
+    "FeedEntry": "feeds", "ParsedFeed": "feeds", "parse_feed": "feeds",
+    "USER_AGENT": "fetch", "FetchResponse": "fetch", "Fetcher": "fetch",
+    "FetchSettings": "fetch", "fetch_url": "fetch",
+    "PAUSE_AFTER_ERRORS": "politeness", "compute_backoff": "politeness",
+    "plan_next_check": "politeness",
+    "collect_sources": "sources",
+    "collect_submission": "submission", "collect_submission_async": "submission",
+}
 
 __all__ = [
     "PAUSE_AFTER_ERRORS",
@@ -26,6 +59,7 @@ __all__ = [
     "canonicalise_url",
     "collect_sources",
     "collect_submission",
+    "collect_submission_async",
     "compute_backoff",
     "extract_article",
     "fetch_url",
@@ -35,3 +69,12 @@ __all__ = [
     "parse_feed",
     "plan_next_check",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline.collect' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"pipeline.collect.{module}"), name)
+    globals()[name] = value
+    return value

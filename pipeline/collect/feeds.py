@@ -21,6 +21,7 @@ from defusedxml.expatreader import DefusedExpatParser
 
 from pipeline.collect.cleaning import (
     MAX_AUTHOR_CHARS,
+    MAX_BODY_CHARS,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
@@ -44,6 +45,8 @@ class FeedEntry:
     author: str | None = None
     publisher: str | None = None
     enclosures: tuple[str, ...] = ()
+    content: str = ""
+    """Full text from ``content:encoded`` / Atom content when longer than the summary."""
 
 
 @dataclass(slots=True)
@@ -114,6 +117,10 @@ def _entry_summary(entry: Any) -> str | None:
     summary = entry.get("summary")
     if summary:
         return str(summary)
+    return _entry_content(entry)
+
+
+def _entry_content(entry: Any) -> str | None:
     for content in entry.get("content") or ():
         if content.get("value"):
             return str(content["value"])
@@ -149,6 +156,9 @@ def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str]) -> Fee
     summary, summary_cut = html_to_text(_entry_summary(entry), MAX_SUMMARY_CHARS)
     if summary_cut:
         warnings.append(f"item summary cut to {MAX_SUMMARY_CHARS} characters")
+    content, _ = html_to_text(_entry_content(entry), MAX_BODY_CHARS)
+    if len(content) <= len(summary.rstrip("…")):
+        content = ""
     published_at, date_warning = normalise_date(_entry_date(entry), fetched_at)
     if date_warning:
         warnings.append(f"{title[:60]!r}: {date_warning}")
@@ -165,7 +175,7 @@ def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str]) -> Fee
     )
     return FeedEntry(title=title, link=link, guid=guid, published_at=published_at,
                      summary=summary, author=author, publisher=publisher,
-                     enclosures=enclosures[:20])
+                     enclosures=enclosures[:20], content=content)
 
 
 def parse_feed(

@@ -30,6 +30,8 @@ from pipeline.errors import (
 
 USER_AGENT = "4p1000-pipeline/0.1 (+https://4p1000.org)"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+DEFAULT_HOST_PAUSE = timedelta(minutes=1)
+"""How long a host that answered 429/503 without Retry-After is left alone within a run."""
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
     "text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"
@@ -154,12 +156,19 @@ class Fetcher:
         deadline_at: float | None = None
         while True:
             parts = check_url(current, allow_loopback=allow)
-            async with self.gate.hold(host_key(parts)), self._slots:
+            host = host_key(parts)
+            async with self.gate.hold(host), self._slots:
+                self._refuse_if_host_paused(host, current)
                 if deadline_at is None:
                     deadline_at = loop.time() + self.settings.total_deadline_s
                 try:
                     async with asyncio.timeout_at(deadline_at):
                         outcome = await self._exchange(current, headers)
+                except HTTPStatusError as error:
+                    if error.status in (429, 503):
+                        self.gate.pause_host(host, error.retry_after_at
+                                             or datetime.now(UTC) + DEFAULT_HOST_PAUSE)
+                    raise
                 except TimeoutError:
                     raise FetchTimeout(
                         f"no complete answer within {self.settings.total_deadline_s:g} s",
@@ -184,6 +193,16 @@ class Fetcher:
                 )
             seen.append(target)
             current = target
+
+    def _refuse_if_host_paused(self, host: str, url: str) -> None:
+        """A host that answered 429/503 in this run gets no more requests until it said so."""
+        paused_until = self.gate.paused_until(host)
+        if paused_until is not None and paused_until > datetime.now(UTC):
+            raise HTTPStatusError(
+                f"host asked to wait until {paused_until.isoformat(timespec='seconds')} "
+                "(429/503 earlier in this run); not requested", url=url, status=503,
+                retry_after_at=paused_until,
+            )
 
     async def _exchange(self, url: str, headers: dict[str, str]) -> FetchResponse | str:
         """One request; returns the response, or the Location of a redirect."""

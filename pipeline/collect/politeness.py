@@ -33,6 +33,16 @@ class HostGate:
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_start: dict[str, float] = {}
         self._delays: dict[str, float] = {}
+        self._paused_until: dict[str, datetime] = {}
+
+    def pause_host(self, host: str, until_at: datetime) -> None:
+        """Stop requests to a host that answered 429/503 (Retry-After, capped upstream)."""
+        current = self._paused_until.get(host)
+        if current is None or until_at > current:
+            self._paused_until[host] = until_at
+
+    def paused_until(self, host: str) -> datetime | None:
+        return self._paused_until.get(host)
 
     def set_delay(self, host: str, delay_s: float) -> None:
         self._delays[host] = max(self.delay_s, min(delay_s, MAX_CRAWL_DELAY_S))

@@ -158,15 +158,18 @@ def build_item(
     title = entry.title or entry.summary[:120]
     return CollectedItem(
         source_id=source_id, url=link, canonical_url=canonicalise_url(link), title=title,
-        fetched_at=fetched_at, content_hash=hash_content(title, entry.summary), guid=entry.guid,
-        summary=entry.summary, lang_hint=lang_hint, author=entry.author,
-        publisher=entry.publisher, published_at=entry.published_at,
+        fetched_at=fetched_at, content_hash=hash_content(title, entry.content or entry.summary),
+        guid=entry.guid, summary=entry.summary, body=entry.content, lang_hint=lang_hint,
+        author=entry.author, publisher=entry.publisher, published_at=entry.published_at,
         enclosures=entry.enclosures,
     )
 
 
 def merge_article(item: CollectedItem, article: Article) -> CollectedItem:
-    """The item with the page's main text (and metadata the feed lacked)."""
+    """The item with the page's main text (and metadata the feed lacked); a page shorter
+    than the feed's own full text does not replace it."""
+    if len(article.text) < len(item.body):
+        return item
     title = item.title or article.title
     return replace(
         item, body=article.text, title=title,
@@ -223,8 +226,8 @@ def start_parse_pool(source_count: int) -> Executor | None:
     workers = min(os.cpu_count() or 1, MAX_PARSE_PROCESSES)
     if source_count < PROCESS_POOL_MIN_SOURCES or workers < 2:
         return None
-    return ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"))
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
 
 
 def interleave_by_host(sources: Sequence[SourceSpec]) -> list[int]:

@@ -116,8 +116,10 @@ class PinnedTransport(httpx.AsyncBaseTransport):
 
     async def _close_idle_pools(self) -> None:
         idle = [k for k in self._pools if not self._busy.get(k)]
-        for key in idle[: max(len(self._pools) - self._max_idle_pools, 0)]:
-            await self._pools.pop(key).aclose()
+        closing = [self._pools.pop(k) for k in idle[: max(len(self._pools) - self._max_idle_pools,
+                                                              0)]]
+        for transport in closing:  # popped first: a concurrent tidy() never sees them
+            await transport.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = (request.url.raw_scheme, request.url.raw_host, request.url.port)

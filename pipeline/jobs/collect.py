@@ -10,11 +10,12 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from pipeline.app import App
+from pipeline.collect import FetchSettings, collect_sources, plan_next_check
 from pipeline.config import load_sources
 from pipeline.errors import ConfigError
 from pipeline.log import get_logger
@@ -23,6 +24,8 @@ from pipeline.store.items import upsert_items
 from pipeline.store.runs import finish_run, start_run
 from pipeline.store.sources import (
     due_source_ids,
+    failure_count_after,
+    paused_source_ids,
     load_fetch_states,
     record_fetch_result,
     sync_sources,
@@ -76,11 +79,12 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     """Fetch sources, store new items once, and record each source's state or error."""
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
-    from pipeline.collect import FetchSettings, collect_sources
-
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
+        if not only:  # a paused source is fetched again only when named with --source
+            paused = paused_source_ids(session)
+            chosen = [s for s in chosen if s.id not in paused]
         if due_only and not only:
             due = set(due_source_ids(session, chosen, now_at))
             chosen = [s for s in chosen if s.id in due]
@@ -116,12 +120,16 @@ def store_source_result(app: App, spec: SourceSpec, result: SourceResult) -> Sou
     report = SourceReport(source_id=spec.id, outcome=result.outcome, error=result.error,
                           warnings=list(result.warnings))
     with app.session() as session:
+        errors = failure_count_after(session, spec.id, result)
+        next_check_at, paused = plan_next_check(
+            errors, result.retry_after_at, timedelta(minutes=spec.interval_minutes), now_at)
         if result.items:
             stats = upsert_items(session, result.items)
             report.new, report.updated, report.unchanged = stats.new, stats.updated, stats.unchanged
             if result.outcome == "new" and stats.new == 0 and stats.updated == 0:
                 report.outcome = "unchanged"
-        record_fetch_result(session, spec, result, now_at, report.new)
+        record_fetch_result(session, spec, result, now_at, report.new,
+                            next_check_at=next_check_at, paused=paused)
     if result.outcome == "failed":
         log.warning("source.failed", error=result.error)
     else:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from pipeline.app import App
 from pipeline.classify import classify_item
+from pipeline.collect import group_near_duplicates
 from pipeline.classify.stories import StoryCandidate, link_stories
 from pipeline.config import load_sources
 from pipeline.jobs.collect import Progress, _no_progress
@@ -153,6 +154,29 @@ def process(app: App, *, specs: Sequence[SourceSpec] | None = None,
     return report
 
 
+def merge_groups(groups: Iterable[Sequence[str]]) -> list[list[str]]:
+    """Union of overlapping groups (the same agency story in two outlets, and its translation
+    in a third, make one story); only groups of two or more are returned."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for group in groups:
+        for other in group[1:]:
+            parent[find(other)] = find(group[0])
+        if group:
+            find(group[0])
+    merged: dict[str, list[str]] = {}
+    for member in parent:
+        merged.setdefault(find(member), []).append(member)
+    return sorted((sorted(g, key=int) for g in merged.values() if len(g) > 1),
+                  key=lambda g: int(g[0]))
+
+
 def link_recent_stories(app: App, now_at: datetime | None = None) -> int:
     """Link items about the same event (across languages) into stories; returns how many
     items joined a story of several items."""
@@ -170,7 +194,9 @@ def link_recent_stories(app: App, now_at: datetime | None = None) -> int:
     candidates = [StoryCandidate(id=str(i.id), lang=i.original_lang or "und", title=i.title,
                                  text=i.summary, published_at=i.published_at or i.fetched_at,
                                  translated_titles=titles.get(i.id, {})) for i in items]
-    groups = [g for g in link_stories(candidates) if len(g) > 1]
+    near_duplicates = group_near_duplicates(
+        (str(i.id), f"{i.title}\n{i.summary}") for i in items)
+    groups = merge_groups([*near_duplicates, *link_stories(candidates)])
     current = {i.id: i.story_id for i in items}
     joined = 0
     with app.session() as session:

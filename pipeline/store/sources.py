@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,9 +11,6 @@ from sqlalchemy.orm import Session
 from pipeline.records import FetchState, SourceResult, SourceSpec
 from pipeline.store.models import Source
 
-PAUSE_AFTER_ERRORS = 8
-"""A source that failed this many times in a row is paused until someone looks at it."""
-MAX_BACKOFF = timedelta(days=1)
 
 
 def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
@@ -40,6 +37,10 @@ def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchSt
             for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
 
 
+def paused_source_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(Source.id).where(Source.paused.is_(True))))
+
+
 def due_source_ids(session: Session, specs: Sequence[SourceSpec], now_at: datetime) -> list[str]:
     """Enabled, not paused, and whose next check time has come."""
     wanted = {s.id for s in specs if s.enabled}
@@ -52,41 +53,38 @@ def due_source_ids(session: Session, specs: Sequence[SourceSpec], now_at: dateti
     return sorted(due)
 
 
-def compute_backoff(error_count: int, interval: timedelta) -> timedelta:
-    """Exponential back-off from the source's interval, capped at a day."""
-    return min(interval * (2 ** min(error_count, 10)), MAX_BACKOFF)
-
-
 def record_fetch_result(
-    session: Session, spec: SourceSpec, result: SourceResult, now_at: datetime, new_items: int
+    session: Session, spec: SourceSpec, result: SourceResult, now_at: datetime, new_items: int,
+    *, next_check_at: datetime, paused: bool,
 ) -> Source:
-    """Store what one fetch gave: state for the next conditional GET, or the error and back-off."""
+    """Store what one fetch gave: state for the next conditional GET, or the error; the next
+    check time and the pause decision come from the collect stage's back-off policy."""
     row = session.get(Source, spec.id)
     if row is None:
         raise KeyError(spec.id)
-    interval = timedelta(minutes=spec.interval_minutes)
     row.last_fetched_at = now_at
     if result.outcome == "failed":
         row.error_count += 1
         row.last_error = result.error or "unknown error"
         row.last_error_at = now_at
-        wait = compute_backoff(row.error_count, interval)
-        next_at = now_at + wait
-        if result.retry_after_at and result.retry_after_at > next_at:
-            next_at = min(result.retry_after_at, now_at + MAX_BACKOFF)
-        row.next_check_at = next_at
-        if row.error_count >= PAUSE_AFTER_ERRORS:
-            row.paused = True
     else:
         row.error_count = 0
         row.last_error = None
         row.last_success_at = now_at
         row.etag = result.state.etag
         row.last_modified = result.state.last_modified
-        row.next_check_at = now_at + interval
         row.item_count += new_items
+    row.next_check_at = next_check_at
+    row.paused = paused if result.outcome == "failed" else False
     row.updated_at = now_at
     return row
+
+
+def failure_count_after(session: Session, source_id: str, result: SourceResult) -> int:
+    """The consecutive-failure count the source will have once ``result`` is recorded."""
+    row = session.get(Source, source_id)
+    current = row.error_count if row is not None else 0
+    return current + 1 if result.outcome == "failed" else 0
 
 
 def resume_source(session: Session, source_id: str) -> bool:

@@ -106,6 +106,7 @@ BAD_INPUTS = {
     "unknown script": ("ภาษาไทย", "ดินและการเกษตรในประเทศไทย"),
     "nul bytes": ("Soil\x00 health", "\x00\x00carbon\x00"),
     "unclosed tag": ("<div title='", "<" * 10_000),
+    "one huge token": ("a" * 3_000_000, "土壤" * 2_500_000),
 }
 
 
@@ -139,3 +140,20 @@ def test_five_megabytes_of_text_is_truncated() -> None:
 def test_two_regions_named_equally_give_global() -> None:
     body = "Wheat farmers in the United States and in China face heat waves on their soils."
     assert classify_item("Wheat and heat", body).regions == ("global",)
+
+
+def test_collected_item_uses_its_source_defaults(items_by_id: dict[str, dict[str, object]]) -> None:
+    from datetime import UTC, datetime
+
+    from pipeline.classify import classify_collected_item
+    from pipeline.records import CollectedItem, SourceSpec
+
+    real = items_by_id["web-fr-n08"]  # pension reform: off-topic for its text
+    journal = SourceSpec("soil-journal", "Soil journal", "https://example.org/feed", "feed", "fr",
+                         region="europe", themes=("science",), relevance="always")  # fmt: skip
+    item = CollectedItem("soil-journal", "https://example.org/a", "https://example.org/a",
+                         str(real["title"]), datetime(2026, 1, 1, tzinfo=UTC), "hash",
+                         summary=str(real["text"]))  # fmt: skip
+    result = classify_collected_item(item, journal)
+    assert result.relevant and result.themes == ("science",) and result.lang == "fr"
+    assert result.regions == ("europe",)

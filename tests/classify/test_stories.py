@@ -76,3 +76,14 @@ def test_empty_and_bad_items_are_their_own_groups() -> None:
     ]
     assert link_stories(items) == [["a"], ["b"], ["c"]]
     assert link_stories([]) == []
+
+
+def test_naive_and_aware_dates_can_be_mixed(labelled_items: list[dict[str, object]]) -> None:
+    pair = [c for c in candidates(labelled_items, "ntrex-bbc.381790-1-") if c.lang in ("fr", "en")]
+    naive = datetime(2019, 1, 1)
+    aware = datetime(2019, 1, 2, tzinfo=UTC)
+    dated = [
+        StoryCandidate(c.id, c.lang, c.title, c.text, published_at=when)
+        for c, when in zip(pair, (naive, aware), strict=True)
+    ]
+    assert len(link_stories(dated)) == 1

@@ -223,3 +223,20 @@ def test_hostile_markup_in_summaries_becomes_plain_text() -> None:
         assert "@import" not in value
     assert "Intro" in entry.summary and "Body text stays." in entry.summary
     assert entry.title == "Title"
+
+
+def test_full_text_from_content_encoded_becomes_the_body(
+    server: LocalServer, local_settings: FetchSettings
+) -> None:
+    full = "<p>" + "Cover crops hold the soil in place. " * 40 + "</p><script>x()</script>"
+    body = _rss(b'<item><title>Cover crops</title><link>http://example.org/cover</link>'
+                b"<description>Short teaser.</description><content:encoded><![CDATA["
+                + full.encode() + b"]]></content:encoded></item>").replace(
+        b'<rss version="2.0">',
+        b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">')
+    server.add("/feed.xml", body)
+    result = _collect([_spec("c", server.url("/feed.xml"))], local_settings)["c"]
+    [item] = result.items  # type: ignore[attr-defined]
+    assert item.summary == "Short teaser."
+    assert item.body.startswith("Cover crops hold the soil in place.") and "x()" not in item.body
+    assert len(item.body) > 1000

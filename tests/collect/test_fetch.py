@@ -19,6 +19,7 @@ from pipeline.collect.fetch import FetchSettings, fetch_url, parse_retry_after
 from pipeline.collect.transport import resolve_checked
 from pipeline.errors import (
     AddressNotAllowed,
+    FetchError,
     FetchTimeout,
     HTTPStatusError,
     ResponseTooLarge,
@@ -350,3 +351,11 @@ def test_conditional_get_sends_validators(
     sent = server.requests[1].headers
     assert sent["if-none-match"] == '"v1"'
     assert sent["if-modified-since"] == "Mon, 23 Nov 2026 10:00:00 GMT"
+
+
+def test_tls_certificates_are_verified(
+    tls_server: LocalServer, local_settings: FetchSettings
+) -> None:
+    tls_server.add("/secure", b"over tls")
+    with pytest.raises(FetchError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify"):
+        fetch_url(f"https://127.0.0.1:{tls_server.port}/secure", local_settings)

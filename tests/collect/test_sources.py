@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pipeline.collect.fetch import Fetcher, FetchSettings
 from pipeline.collect.politeness import PAUSE_AFTER_ERRORS, host_key, plan_next_check
-from pipeline.collect.sources import Collector, collect_sources
+from pipeline.collect.sources import PROCESS_POOL_MIN_SOURCES, Collector, collect_sources
 from pipeline.records import FetchState, SourceResult, SourceSpec
 from tests.collect.conftest import data_dir
 from tests.collect.server import LocalServer, RequestHandler
@@ -69,23 +69,21 @@ def test_a_failing_source_never_stops_the_others(
 ) -> None:
     server.add("/500.xml", b"oops", status=500)
     server.add("/404.xml", b"gone", status=404)
-    server.add("/503.xml", b"busy", status=503, headers={"Retry-After": "600"})
+    server.add("/502.xml", b"bad gateway", status=502)
     server.add("/junk.xml", b"\x89PNG\r\n\x1a\n not a feed")
     server.routes["/hang.xml"] = _hang
     other_server.add("/good.xml", _feed([("Soil", "http://example.org/soil")]))
-    specs = [_spec(name, server.url(f"/{name}.xml")) for name in ("500", "404", "503", "junk",
+    specs = [_spec(name, server.url(f"/{name}.xml")) for name in ("500", "404", "502", "junk",
                                                                    "hang")]
     specs.append(_spec("good", other_server.url("/good.xml")))
     results = _run(specs, replace(local_settings, total_deadline_s=1.0))
     assert results["good"].outcome == "new"
     assert [i.title for i in results["good"].items] == ["Soil"]
-    for name in ("500", "404", "503", "junk", "hang"):
+    for name in ("500", "404", "502", "junk", "hang"):
         assert results[name].outcome == "failed", name
         assert results[name].error
     assert "HTTP 500" in str(results["500"].error)
     assert "within 1 s" in str(results["hang"].error)
-    retry_at = results["503"].retry_after_at
-    assert retry_at is not None and retry_at > datetime.now(UTC) + timedelta(seconds=500)
 
 
 def test_second_run_is_not_modified_and_not_reparsed(
@@ -236,3 +234,51 @@ def test_plan_next_check_backs_off_honours_retry_after_and_pauses() -> None:
         days=1)
     assert plan_next_check(PAUSE_AFTER_ERRORS - 1, None, interval, now)[1] is False
     assert plan_next_check(PAUSE_AFTER_ERRORS, None, interval, now)[1] is True
+
+
+def test_the_same_story_in_two_feeds_has_one_identity(
+    server: LocalServer, other_server: LocalServer, local_settings: FetchSettings
+) -> None:
+    server.add("/a.xml", _feed([("Story", "https://example.org/news/story?utm_source=a")]))
+    other_server.add("/b.xml", _feed([("Story", "http://www.example.org/news/story/")]))
+    results = _run([_spec("a", server.url("/a.xml")), _spec("b", other_server.url("/b.xml"))],
+                   local_settings)
+    [a], [b] = results["a"].items, results["b"].items
+    assert a.canonical_url == b.canonical_url == "https://example.org/news/story"
+    assert a.content_hash == b.content_hash
+    assert a.source_id != b.source_id
+
+
+def test_a_host_answering_429_is_left_alone_for_the_rest_of_the_run(
+    server: LocalServer, other_server: LocalServer, local_settings: FetchSettings
+) -> None:
+    server.add("/a.xml", b"slow down", status=429, headers={"Retry-After": "300"})
+    server.add("/b.xml", _feed([("B", "http://example.org/b")]))
+    other_server.add("/c.xml", _feed([("C", "http://example.org/c")]))
+    specs = [_spec("a", server.url("/a.xml")), _spec("b", server.url("/b.xml")),
+             _spec("c", other_server.url("/c.xml"))]
+    results = _run(specs, local_settings)
+    assert results["a"].outcome == "failed" and "HTTP 429" in str(results["a"].error)
+    assert results["b"].outcome == "failed" and "not requested" in str(results["b"].error)
+    retry_at = results["a"].retry_after_at
+    assert retry_at is not None and retry_at > datetime.now(UTC) + timedelta(seconds=250)
+    assert results["b"].retry_after_at == retry_at
+    assert results["c"].outcome == "new"
+    assert server.paths() == ["/a.xml"]
+
+
+def test_big_runs_parse_in_worker_processes(
+    server: LocalServer, other_server: LocalServer, local_settings: FetchSettings
+) -> None:
+    specs = []
+    for n in range(PROCESS_POOL_MIN_SOURCES + 10):
+        local = server if n % 2 else other_server
+        local.add(f"/{n}.xml", _feed([(f"Story {n}", f"http://example.org/{n}")]))
+        specs.append(_spec(f"s{n}", local.url(f"/{n}.xml")))
+    specs.append(_spec("bomb", server.url("/bomb.xml")))
+    server.add("/bomb.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><rss>&a;</rss>')
+    results = _run(specs, local_settings)
+    assert all(results[f"s{n}"].items[0].title == f"Story {n}"
+               for n in range(PROCESS_POOL_MIN_SOURCES + 10))
+    assert results["bomb"].outcome == "failed"
+    assert "entity declarations" in str(results["bomb"].error)

@@ -79,3 +79,12 @@ def test_sql_translation_memory_ranks_origins(session: Session) -> None:
     assert found == {"Les sols vivants.": "Living soils."}
     assert memory.lookup("fr", "es", ["Les sols vivants."]) == {}
     assert memory.export_entries() == [("fr", "en", "Les sols vivants.", "Living soils.")]
+
+
+def test_overlapping_story_groups_merge() -> None:
+    from pipeline.jobs.process import merge_groups
+
+    near_duplicates = [["4", "9"]]          # the same agency story in two outlets
+    across_languages = [["9", "12"], ["20"], ["30", "31"]]  # and its translation in a third
+    assert merge_groups([*near_duplicates, *across_languages]) == [["4", "9", "12"],
+                                                                    ["30", "31"]]

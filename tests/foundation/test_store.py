@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from pipeline.errors import EditionError, StoreError
 from pipeline.records import CollectedItem, FetchState, SourceResult, SourceSpec
@@ -25,7 +26,8 @@ from pipeline.store.models import (
     Source,
     Subscriber,
 )
-from pipeline.store.sources import PAUSE_AFTER_ERRORS, record_fetch_result, sync_sources
+from pipeline.collect import PAUSE_AFTER_ERRORS, plan_next_check
+from pipeline.store.sources import failure_count_after, record_fetch_result, sync_sources
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 SPEC = SourceSpec(id="carbon-brief", name="Carbon Brief", url="https://www.carbonbrief.org/feed/",
@@ -90,29 +92,39 @@ def test_items_are_stored_once_by_url_guid_and_hash(engine: Engine) -> None:
         assert published == NOW - timedelta(hours=4) and published.tzinfo is not None
 
 
+def record(session: Session, result: SourceResult, now_at: datetime, new: int = 0) -> Source:
+    """Record a fetch the way the collect job does: back-off policy from the collect stage."""
+    errors = failure_count_after(session, SPEC.id, result)
+    next_at, paused = plan_next_check(errors, result.retry_after_at,
+                                      timedelta(minutes=SPEC.interval_minutes), now_at)
+    return record_fetch_result(session, SPEC, result, now_at, new, next_check_at=next_at,
+                               paused=paused)
+
+
 def test_fetch_errors_back_off_then_pause_and_success_resets(engine: Engine) -> None:
     factory = make_sessionmaker(engine)
     with factory.begin() as session:
         sync_sources(session, [SPEC])
     failed = SourceResult(source_id=SPEC.id, outcome="failed", error="HTTP 503")
     with factory.begin() as session:
-        row = record_fetch_result(session, SPEC, failed, NOW, 0)
+        row = record(session, failed, NOW)
         assert row.error_count == 1 and row.last_error == "HTTP 503"
-        assert row.next_check_at == NOW + timedelta(hours=2)
+        assert NOW + timedelta(hours=1) < row.next_check_at <= NOW + timedelta(days=1)
     later = NOW + timedelta(seconds=7200)
     with factory.begin() as session:
         retry = SourceResult(source_id=SPEC.id, outcome="failed", error="HTTP 429",
                              retry_after_at=later + timedelta(hours=10))
-        row = record_fetch_result(session, SPEC, retry, later, 0)
-        assert row.next_check_at == later + timedelta(hours=10)
-        for _ in range(PAUSE_AFTER_ERRORS):
-            row = record_fetch_result(session, SPEC, failed, later, 0)
-        assert row.paused
+        row = record(session, retry, later)
+        assert row.next_check_at >= later + timedelta(hours=10)
+        while not row.paused:
+            row = record(session, failed, later)
+        assert row.error_count == PAUSE_AFTER_ERRORS
     with factory.begin() as session:
         ok = SourceResult(source_id=SPEC.id, outcome="new",
                           state=FetchState(etag='"abc"', last_modified="Mon, 02 Nov 2026"))
-        row = record_fetch_result(session, SPEC, ok, later, 3)
+        row = record(session, ok, later, 3)
         assert (row.error_count, row.last_error, row.etag) == (0, None, '"abc"')
+        assert not row.paused  # fetched again by name and it worked: running again
 
 
 def test_audit_log_is_append_only(engine: Engine) -> None:
