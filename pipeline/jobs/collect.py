@@ -25,8 +25,8 @@ from pipeline.store.runs import finish_run, start_run
 from pipeline.store.sources import (
     due_source_ids,
     failure_count_after,
-    paused_source_ids,
     load_fetch_states,
+    paused_source_ids,
     record_fetch_result,
     sync_sources,
 )

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from pipeline.app import App
 from pipeline.classify import classify_item
-from pipeline.collect import group_near_duplicates
 from pipeline.classify.stories import StoryCandidate, link_stories
+from pipeline.collect import group_near_duplicates
 from pipeline.config import load_sources
 from pipeline.jobs.collect import Progress, _no_progress
 from pipeline.log import get_logger

@@ -12,7 +12,6 @@ from pipeline.records import FetchState, SourceResult, SourceSpec
 from pipeline.store.models import Source
 
 
-
 def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
     """Create or update a row per configured source; sources gone from the file are disabled."""
     rows = {row.id: row for row in session.scalars(select(Source))}

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.collect import PAUSE_AFTER_ERRORS, plan_next_check
 from pipeline.errors import EditionError, StoreError
 from pipeline.records import CollectedItem, FetchState, SourceResult, SourceSpec
 from pipeline.store.audit import record_audit
@@ -26,7 +27,6 @@ from pipeline.store.models import (
     Source,
     Subscriber,
 )
-from pipeline.collect import PAUSE_AFTER_ERRORS, plan_next_check
 from pipeline.store.sources import failure_count_after, record_fetch_result, sync_sources
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
