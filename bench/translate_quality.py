@@ -25,7 +25,7 @@ from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary  # noq
 from pipeline.translate.engines import Engine  # noqa: E402
 from pipeline.translate.translator import Translator  # noqa: E402
 
-NTREX = Path("/work/shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv")
+NTREX = ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 GLOSSARY_SET = ROOT / "tests" / "data" / "translate" / "glossary_sentences.tsv"
 DIRECTIONS = [("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en"), ("fr", "es"), ("es", "fr")]

@@ -38,7 +38,7 @@ from pipeline.translate.segment import split_sentences  # noqa: E402
 from pipeline.translate.translator import Translator  # noqa: E402
 from tests.translate.tiny_argos import build_package  # noqa: E402
 
-NTREX = Path("/work/shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv")
+NTREX = ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 
 

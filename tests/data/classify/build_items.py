@@ -1,7 +1,7 @@
 """Assemble items.jsonl, the hand-labelled evaluation set of the classifier.
 
 Run once (``.venv/bin/python tests/data/classify/build_items.py``) on a machine holding
-/work/shared/data; the output is committed so tests never need the shared data. Labels below
+../shared/data; the output is committed so tests never need the shared data. Labels below
 were given by reading each item (see README.md); nothing is computed by the classifier.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trafilatura
 
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 HERE = Path(__file__).parent
 LAC = "latin-america-caribbean"
 NA = "north-america"
@@ -78,7 +78,7 @@ NTREX_REGIONS = {
 NTREX_SPLIT_MIN_LINES = 14
 """Documents this long also give a second item (the second half, titled by its first line)."""
 
-# News pages of /work/shared/data/articles → (id, lang, relevant, themes, regions).
+# News pages of ../shared/data/articles → (id, lang, relevant, themes, regions).
 PAGE_LABELS = {
     "readability/la-nacion/source.html": ("es-p01", "es", False, [], [LAC]),
     "readability/lemonde-1/source.html": ("fr-p01", "fr", False, [], ["europe"]),
