@@ -7,18 +7,21 @@ Exit status: 0 on success, 1 on a user-facing error (one line on stderr, no trac
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline import jobs
 from pipeline.app import App
 from pipeline.commands.translate import translate
 from pipeline.errors import PipelineError
 from pipeline.log import configure_logging
 from pipeline.settings import load_settings
+
+if TYPE_CHECKING:
+    from pipeline.jobs.collect import CollectReport
 
 
 def _stderr_is_terminal() -> bool:
@@ -26,7 +29,7 @@ def _stderr_is_terminal() -> bool:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[jobs.Progress]:
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on a terminal; nothing at all when stderr is piped."""
     if not _stderr_is_terminal():
         yield lambda done, total: None
@@ -118,14 +121,16 @@ def db_backup(app: App, path: Path) -> None:
 @pass_app
 def collect(app: App, sources: tuple[str, ...], due: bool) -> None:
     """Fetch the enabled sources of sources.toml and store new items."""
+    from pipeline.jobs.collect import collect as run_collect
+
     with progress_bar("collecting") as progress:
-        report = jobs.collect(app, sources, progress=progress, due_only=due)
+        report = run_collect(app, sources, progress=progress, due_only=due)
     print_collect_report(report)
     if report.sources and report.failed == len(report.sources):
         raise PipelineError(f"every source failed ({report.failed}); see the report above")
 
 
-def print_collect_report(report: jobs.CollectReport) -> None:
+def print_collect_report(report: CollectReport) -> None:
     width = max([len(s.source_id) for s in report.sources] + [6])
     for s in report.sources:
         detail = f"new {s.new}, updated {s.updated}, unchanged {s.unchanged}"
