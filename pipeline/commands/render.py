@@ -14,7 +14,7 @@ import click
 from pipeline.draft import plan_from_json
 from pipeline.errors import PipelineError
 from pipeline.records import LANGUAGES
-from pipeline.render import EditionLinks, export_agenda, render_all, write_rendered
+from pipeline.render import EditionLinks, render_all, write_agenda, write_rendered
 
 
 def render_plan_file(plan_path: Path, out_dir: Path, *, allow_incomplete: bool = False,
@@ -27,13 +27,7 @@ def render_plan_file(plan_path: Path, out_dir: Path, *, allow_incomplete: bool =
              for lang in LANGUAGES}
     rendered = render_all(plan, links=links, allow_incomplete=allow_incomplete)
     written = write_rendered(rendered, out_dir)
-    events = [event for section in plan.sections for event in section.events]
-    if events:
-        for lang in LANGUAGES:
-            target = out_dir / f"{lang}.ics"
-            target.write_text(export_agenda(events, lang=lang, stamp_at=plan.period_end_at),
-                              encoding="utf-8", newline="")
-            written.append(target)
+    written += write_agenda(plan, out_dir, LANGUAGES)
     for edition in rendered.values():
         for warning in edition.warnings:
             click.echo(f"warning: {warning}", err=True)

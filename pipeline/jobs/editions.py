@@ -38,6 +38,7 @@ from pipeline.render import (
     find_machine_translated,
     find_untranslated,
     render_all,
+    write_agenda,
     write_archive,
     write_rendered,
 )
@@ -208,6 +209,7 @@ def render(app: App, edition_id: int, out_dir: Path) -> dict[str, RenderedEditio
         links = edition_links(app, edition)
     rendered = render_all(plan, links=links, allow_incomplete=True)
     write_rendered(rendered, out_dir)
+    write_agenda(plan, out_dir, LANGUAGES)
     return rendered
 
 

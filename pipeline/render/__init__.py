@@ -14,7 +14,7 @@ from pipeline.render.email import (
     write_rendered,
 )
 from pipeline.render.i18n import load_translations
-from pipeline.render.ical import export_agenda
+from pipeline.render.ical import export_agenda, write_agenda
 from pipeline.render.model import RenderedEdition
 from pipeline.render.safety import check_url, sanitize_html
 from pipeline.render.views import find_machine_translated, find_untranslated
@@ -35,6 +35,7 @@ __all__ = [
     "render_all",
     "render_edition",
     "sanitize_html",
+    "write_agenda",
     "write_archive",
     "write_rendered",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
-from pipeline.render.model import EventLike
+from pipeline.render.model import EventLike, PlanLike
 from pipeline.render.safety import check_url
 from pipeline.render.views import pick_text
 
@@ -65,3 +66,18 @@ def export_agenda(events: Iterable[EventLike], *, lang: str, stamp_at: datetime)
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(fold_line(line) + "\r\n" for line in lines)
+
+
+def write_agenda(plan: PlanLike, out_dir: Path, languages: Sequence[str]) -> list[Path]:
+    """Write ``DIR/<lang>.ics`` for every language when the plan has an agenda; returns the
+    files written (none when the edition has no events)."""
+    events = [event for section in plan.sections for event in section.events]
+    if not events:
+        return []
+    written = []
+    for lang in languages:
+        target = out_dir / f"{lang}.ics"
+        target.write_text(export_agenda(events, lang=lang, stamp_at=plan.period_end_at),
+                          encoding="utf-8", newline="")
+        written.append(target)
+    return written
