@@ -1,7 +1,7 @@
 """A local preview of rendered editions (the demo serves its output folder with it).
 
-Only files under the folder are served (http.server resolves paths inside ``directory``), on
-127.0.0.1 by default; an index page links every rendered language.
+Only .html, .txt and .ics files under the folder are served (http.server resolves paths inside
+``directory``), on 127.0.0.1 by default; an index page links every rendered language.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import html
 from contextlib import suppress
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 LANG_NAMES = {"fr": "Français", "en": "English", "es": "Español"}
 
@@ -33,7 +34,19 @@ def write_index(folder: Path) -> Path:
     return index
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+SERVED_EXTENSIONS = (".html", ".txt", ".ics")
+
+
+class _PreviewHandler(SimpleHTTPRequestHandler):
+    """Serves the index and rendered editions only (not the demo database beside them)."""
+
+    def send_head(self) -> Any:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path != "/" and not path.endswith(SERVED_EXTENSIONS):
+            self.send_error(404)
+            return None
+        return super().send_head()
+
     def log_message(self, format: str, *args: object) -> None:
         return
 
@@ -41,6 +54,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def serve_folder(folder: Path, port: int, host: str = "127.0.0.1") -> None:
     """Serve ``folder`` until interrupted."""
     write_index(folder)
-    handler = functools.partial(_QuietHandler, directory=str(folder.resolve()))
+    handler = functools.partial(_PreviewHandler, directory=str(folder.resolve()))
     with ThreadingHTTPServer((host, port), handler) as server, suppress(KeyboardInterrupt):
         server.serve_forever()
