@@ -33,6 +33,10 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     mail_from: str = "« 4 per 1000 » <newsletter@4p1000.org>"
     translation_engines: tuple[str, ...] = ("argos", "apertium")
+    """Engines in the order they are tried for every language pair."""
+    translation_pairs: str = ""
+    """Per-pair orders overriding the above, e.g. ``fr-en=apertium; en-es=argos,apertium``."""
+    glossary_path: Path = Path("translations/glossary.toml")
     collect_schedule: str = "*/30 * * * *"
     process_schedule: str = "5,35 * * * *"
     press_review_schedule: str = "0 6 * * mon"
@@ -92,6 +96,20 @@ def _coerce(name: str, raw: Any, template: Any, origin: str) -> Any:
     if not isinstance(raw, str):
         raise ConfigError(f"expected a string, got {raw!r}", path=where)
     return raw
+
+
+def parse_pair_engines(value: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``fr-en=apertium; en-es=argos,apertium`` → {("fr", "en"): ("apertium",), …}."""
+    pairs: dict[tuple[str, str], tuple[str, ...]] = {}
+    for index, part in enumerate(p for p in value.split(";") if p.strip()):
+        pair, sep, engines = part.partition("=")
+        source, dash, target = pair.strip().partition("-")
+        names = tuple(n.strip() for n in engines.split(",") if n.strip())
+        if not sep or not dash or not source or not target or not names:
+            raise ConfigError(f"expected SRC-TGT=engine[,engine…], got {part.strip()!r}",
+                              path=f"translation_pairs[{index}]")
+        pairs[source, target] = names
+    return pairs
 
 
 def load_settings(

@@ -21,6 +21,7 @@ from pipeline.config import load_sources
 from pipeline.jobs.collect import Progress, _no_progress
 from pipeline.log import get_logger
 from pipeline.records import LANGUAGES, Classification, ItemText, SourceSpec
+from pipeline.settings import parse_pair_engines
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.models import Item, Story
 from pipeline.store.models import ItemText as ItemTextRow
@@ -117,7 +118,12 @@ def process(app: App, *, specs: Sequence[SourceSpec] | None = None,
         total = len(pending_items(session, limit=1_000_000))
     log = get_logger(run_id=run_id, job="process")
     memory = BufferedMemory(app)
-    translator = translator or build_translator(app.settings.translation_engines)
+    translator = translator or build_translator(
+        app.settings.translation_engines,
+        glossary_path=app.settings.glossary_path if app.settings.glossary_path.is_file() else None,
+        pair_engines=parse_pair_engines(app.settings.translation_pairs))
+    if not app.settings.glossary_path.is_file():
+        log.warning("glossary.missing", path=str(app.settings.glossary_path))
     translator.memory = memory
     report = ProcessReport(run_id=run_id)
     while True:

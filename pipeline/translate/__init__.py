@@ -13,7 +13,7 @@ Public surface (the composing layer calls these; see each module for details):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline.errors import ConfigError
@@ -76,13 +76,17 @@ def build_translator(
     memory: TranslationMemory | None = None,
     glossary_path: Path | None = None,
     use_glossary: bool = True,
+    pair_engines: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Translator:
     """A translator with the named engines, a memory (in-memory unless given) and a glossary:
-    ``glossary_path`` (which must exist), else ``translations/glossary.toml`` when it exists."""
+    ``glossary_path`` (which must exist), else ``translations/glossary.toml`` when it exists.
+    ``pair_engines`` gives some pairs an engine order of their own."""
     glossary = None
     if use_glossary and glossary_path is not None:
         glossary = load_glossary(glossary_path)
     elif use_glossary and DEFAULT_GLOSSARY_PATH.is_file():
         glossary = load_glossary(DEFAULT_GLOSSARY_PATH)
-    return Translator(build_engines(engine_names), memory=memory or InMemoryTranslationMemory(),
-                      glossary=glossary)
+    names = list(dict.fromkeys([*engine_names, *(n for order in (pair_engines or {}).values()
+                                                  for n in order)]))
+    return Translator(build_engines(names), memory=memory or InMemoryTranslationMemory(),
+                      glossary=glossary, pair_engines=pair_engines)

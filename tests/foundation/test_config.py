@@ -106,3 +106,13 @@ def test_settings_file_refuses_secrets_and_unknown_keys(tmp_path: Path) -> None:
         load_settings({"PIPELINE_SETTINGS": str(settings_file)})
     with pytest.raises(ConfigError, match="fetch_concurrency: expected an integer"):
         load_settings({"PIPELINE_FETCH_CONCURRENCY": "many"})
+
+
+def test_translation_pairs_setting() -> None:
+    from pipeline.settings import parse_pair_engines
+
+    assert parse_pair_engines("fr-en=apertium; en-es = argos, apertium") == {
+        ("fr", "en"): ("apertium",), ("en", "es"): ("argos", "apertium")}
+    assert parse_pair_engines("") == {}
+    with pytest.raises(ConfigError, match=r"translation_pairs\[1\]: expected SRC-TGT=engine"):
+        parse_pair_engines("fr-en=apertium; fr=argos")
