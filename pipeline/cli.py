@@ -107,8 +107,15 @@ def db_upgrade(app: App) -> None:
 def db_backup(app: App, path: Path) -> None:
     """Make an online copy of the database into PATH (SQLite file or pg_dump archive)."""
     from pipeline.store.backup import backup_db
+    from pipeline.store.db import create_db_engine
 
-    backup_db(app.engine, path)
+    # Not app.engine: that would migrate first, and "back up, then upgrade" needs the copy
+    # of the schema as it was.
+    engine = create_db_engine(app.settings.resolved_database_url)
+    try:
+        backup_db(engine, path)
+    finally:
+        engine.dispose()
     click.echo(f"backup written to {path}")
 
 

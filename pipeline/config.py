@@ -31,9 +31,14 @@ class _Field:
     default: Any = None
 
 
+MAX_TEXT = 300
+
+
 def _expect_str(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"expected a non-empty string, got {value!r}", path=path)
+    if len(value.strip()) > MAX_TEXT or any(c in value for c in "\r\n\x00"):
+        raise ConfigError(f"expected one line of at most {MAX_TEXT} characters", path=path)
     return value.strip()
 
 
@@ -46,9 +51,16 @@ def _expect_id(value: Any, path: str) -> str:
 
 
 def _expect_url(value: Any, path: str) -> str:
-    text = _expect_str(value, path)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+        raise ConfigError(f"expected an http(s) URL of at most 2000 characters, got {value!r}",
+                          path=path)
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        raise ConfigError(f"expected an http(s) URL, got {value!r}", path=path) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise ConfigError(f"expected an http(s) URL, got {value!r}", path=path)
     if parts.username or parts.password:
         raise ConfigError("credentials in a URL are not allowed", path=path)

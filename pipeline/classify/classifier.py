@@ -28,6 +28,10 @@ REGION_DOMINANCE = 0.4
 the item is ``global``."""
 REGION_KEEP_RATIO = 0.5
 MAX_REGIONS = 3
+WORLDWIDE_THEME = "initiative"
+"""When this theme is primary the item is about the Initiative itself, which is international:
+places in the body (its seat in France, signatory countries) do not make it regional; the item
+is ``global`` unless its title names a place."""
 
 MAX_CACHED_INDEXES = 32
 _INDEXES: dict[tuple[int, str], tuple[Taxonomy, LanguageIndex]] = {}
@@ -165,6 +169,13 @@ def classify_item(
     region_scores = count_regions(title_places, settings["title_weight"])
     count_regions(body_places, 1.0, into=region_scores)
     regions = choose_regions(region_scores, source_region, settings["region_min_score"])
+    worldwide = (
+        bool(themes)
+        and themes[0] == WORLDWIDE_THEME
+        and not any(place.region for _text, place in title_places)
+    )
+    if worldwide:
+        regions = ("global",)
     place_counts = Counter(text for text, _place in (*title_places, *body_places))
 
     evidence: dict[str, object] = {
@@ -190,6 +201,7 @@ def classify_item(
             r: round(s, 3) for r, s in sorted(region_scores.items(), key=lambda kv: -kv[1])
         },
         "region_fallback": sum(region_scores.values()) < settings["region_min_score"],
+        "region_worldwide_subject": worldwide,
         "truncated": truncated,
     }
     return Classification(

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from pipeline.errors import StoreError
 
@@ -17,20 +17,31 @@ def backup_db(engine: Engine, target: Path) -> Path:
     """Copy the live database to ``target`` while other processes may be writing."""
     if target.exists():
         raise StoreError(f"{target} exists: choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
     url = engine.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise StoreError("an in-memory database cannot be backed up")
-        source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+        live = Path(url.database).expanduser().resolve()
+        if not live.is_file():
+            raise StoreError(f"no database file at {live}")
         try:
-            destination = sqlite3.connect(target)
+            # as_uri() percent-encodes '#' and '?', which would otherwise end the path.
+            source = sqlite3.connect(f"{live.as_uri()}?mode=ro", uri=True)
             try:
-                source.backup(destination, pages=1024)
+                destination = sqlite3.connect(target)
+                try:
+                    source.backup(destination, pages=1024)
+                finally:
+                    destination.close()
             finally:
-                destination.close()
-        finally:
-            source.close()
+                source.close()
+        except (sqlite3.Error, OSError) as exc:
+            target.unlink(missing_ok=True)
+            raise StoreError(f"backup to {target} failed: {exc}") from None
         return target
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -52,7 +63,10 @@ def restore_pg(dump: Path, url: str) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         raise StoreError("pg_restore not found: install the PostgreSQL client tools")
-    done = subprocess.run([pg_restore, "--no-owner", f"--dbname={url}", str(dump)],
-                          capture_output=True, text=True, check=False)
+    parsed = make_url(url)
+    env = {**os.environ, "PGPASSWORD": parsed.password or ""}
+    plain = parsed.set(drivername="postgresql", password=None).render_as_string()
+    done = subprocess.run([pg_restore, "--no-owner", f"--dbname={plain}", str(dump)],
+                          capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise StoreError(f"pg_restore failed: {done.stderr.strip()}")

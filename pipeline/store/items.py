@@ -23,7 +23,9 @@ from pipeline.store.models import Item, Source
 
 CHUNK = 2000
 _UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
-              "content_hash", "url", "lang_hint", "warnings", "updated_at")
+              "content_hash", "url", "lang_hint", "warnings", "updated_at", "status")
+"""Columns a changed item rewrites; ``status`` goes back to ``new`` so that the changed text is
+classified and translated again (a person's edited texts are kept: see store.processing)."""
 
 
 @dataclass(slots=True)
@@ -43,19 +45,25 @@ def _chunks(items: Sequence[CollectedItem], size: int) -> Iterable[Sequence[Coll
         yield items[start:start + size]
 
 
+def fit(value: str | None, length: int) -> str | None:
+    """Cut a value to its column's length: PostgreSQL refuses longer strings (SQLite does
+    not), and one overlong header or name must not stop a whole collect run."""
+    return value if value is None or len(value) <= length else value[:length]
+
+
 def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
     return {
         "source_id": item.source_id,
         "url": item.url,
-        "canonical_url": item.canonical_url,
-        "guid": item.guid,
-        "content_hash": item.content_hash,
+        "canonical_url": fit(item.canonical_url, 2048),
+        "guid": fit(item.guid, 2048),
+        "content_hash": fit(item.content_hash, 80),
         "title": item.title,
         "summary": item.summary,
         "body": item.body,
-        "author": item.author,
-        "publisher": item.publisher,
-        "lang_hint": item.lang_hint,
+        "author": fit(item.author, 500),
+        "publisher": fit(item.publisher, 300),
+        "lang_hint": fit(item.lang_hint, 16),
         "published_at": item.published_at,
         "fetched_at": item.fetched_at,
         "status": "new",

@@ -109,15 +109,16 @@ class Item(Base):
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
     guid: Mapped[str | None] = mapped_column(String(2048), index=True)
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(80), index=True)
+    """``sha256:`` and 64 hex digits."""
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(500))
     publisher: Mapped[str | None] = mapped_column(String(300))
     """The outlet when it differs from the source (an aggregated feed's RSS ``<source>``)."""
-    lang_hint: Mapped[str | None] = mapped_column(String(8))
-    original_lang: Mapped[str | None] = mapped_column(String(8))
+    lang_hint: Mapped[str | None] = mapped_column(String(16))
+    original_lang: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     fetched_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(24), default="new", index=True)

@@ -71,7 +71,9 @@ def record_fetch_result(
         row.last_error = None
         row.last_success_at = now_at
         row.etag = result.state.etag
-        row.last_modified = result.state.last_modified
+        # A Last-Modified longer than any real date is not worth sending back.
+        last_modified = result.state.last_modified
+        row.last_modified = last_modified if last_modified and len(last_modified) <= 100 else None
         row.item_count += new_items
     row.next_check_at = next_check_at
     row.paused = paused if result.outcome == "failed" else False

@@ -157,3 +157,30 @@ def test_collected_item_uses_its_source_defaults(items_by_id: dict[str, dict[str
     result = classify_collected_item(item, journal)
     assert result.relevant and result.themes == ("science",) and result.lang == "fr"
     assert result.regions == ("europe",)
+
+
+def test_item_about_the_initiative_itself_is_global_despite_its_seat() -> None:
+    body = (
+        "L'Initiative internationale « 4 pour 1000 », lancée par la France lors de la COP21 à "
+        "Paris, rassemble des partenaires et des membres du monde entier autour du carbone des "
+        "sols. Son secrétariat exécutif est installé à Montpellier, en France."
+    )
+    result = classify_item("L'Initiative « 4 pour 1000 » en quelques mots", body)
+    assert result.themes[:1] == ("initiative",)
+    assert result.regions == ("global",)
+    assert result.evidence["region_worldwide_subject"] is True
+    # with a place named in the title the regions are counted as usual
+    titled = classify_item("Au Sénégal, l'Initiative « 4 pour 1000 » soutient un projet", body)
+    assert "africa" in titled.regions and titled.regions != ("global",)
+    assert titled.evidence["region_worldwide_subject"] is False
+
+
+def test_drought_hitting_farmers_is_food_security_not_land_restoration() -> None:
+    result = classify_item(
+        "Drought slashes wheat harvest as farmers count their losses",
+        "The worst drought in decades has cut yields across the plains; farmers say the harvest "
+        "will be half of last year's and many face losing their income.",
+    )
+    assert result.relevant
+    assert result.themes[:1] == ("food-security",)
+    assert "land-restoration" not in result.themes

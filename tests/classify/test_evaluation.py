@@ -21,6 +21,8 @@ from pipeline.records import REGIONS, THEMES
 from .conftest import DATA_DIR, ITEMS_PATH
 
 FLOOR_PATH = DATA_DIR / "quality_floor.json"
+HELDOUT_PATH = DATA_DIR / "heldout_items.jsonl"
+HELDOUT_FLOOR_PATH = DATA_DIR / "heldout_floor.json"
 
 
 def test_labelled_set_is_large_balanced_and_covers_every_label(
@@ -42,9 +44,24 @@ def test_labelled_set_is_large_balanced_and_covers_every_label(
     assert len({i["id"] for i in labelled_items}) == len(labelled_items)
 
 
-def test_quality_does_not_drop_below_the_floor() -> None:
-    floor = json.loads(FLOOR_PATH.read_text(encoding="utf-8"))
-    metrics = evaluate_classifier(ITEMS_PATH).metrics()
+def test_held_out_set_is_separate_real_and_labelled() -> None:
+    tuning_ids = {i.id for i in read_labelled_items(ITEMS_PATH)}
+    raw = [json.loads(line) for line in HELDOUT_PATH.read_text(encoding="utf-8").splitlines()]
+    held_out = read_labelled_items(HELDOUT_PATH)
+    assert len(held_out) >= 40
+    assert not tuning_ids & {i.id for i in held_out}
+    assert min(Counter(i.lang for i in held_out)[lang] for lang in ("fr", "en", "es")) >= 12
+    for item in raw:
+        assert str(item["url"]).startswith("http") and item["source"] and item["licence"]
+        assert item["themes"] and item["regions"], item["id"]
+
+
+@pytest.mark.parametrize(
+    ("items_path", "floor_path"), [(ITEMS_PATH, FLOOR_PATH), (HELDOUT_PATH, HELDOUT_FLOOR_PATH)]
+)
+def test_quality_does_not_drop_below_the_floor(items_path: Path, floor_path: Path) -> None:
+    floor = json.loads(floor_path.read_text(encoding="utf-8"))
+    metrics = evaluate_classifier(items_path).metrics()
     below = {
         k: (metrics[k], v) for k, v in floor.items() if not k.startswith("_") and metrics[k] < v
     }

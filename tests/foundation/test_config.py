@@ -116,3 +116,21 @@ def test_translation_pairs_setting() -> None:
     assert parse_pair_engines("") == {}
     with pytest.raises(ConfigError, match=r"translation_pairs\[1\]: expected SRC-TGT=engine"):
         parse_pair_engines("fr-en=apertium; fr=argos")
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://[::1/feed", "sources[0].url: expected an http(s) URL"),
+    ("https://example.org:99999/feed", "sources[0].url: expected an http(s) URL"),
+    ("https://example.org/" + "a" * 2100, "sources[0].url: expected an http(s) URL of at most"),
+])
+def test_unparseable_urls_are_config_errors(tmp_path: Path, url: str, message: str) -> None:
+    path = write(tmp_path, f'[[sources]]\nid = "a"\nname = "A"\nurl = "{url}"\nlang = "fr"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert message in str(caught.value)
+
+
+def test_overlong_name_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('name = "Infocampo"', f'name = "{"N" * 301}"'))
+    with pytest.raises(ConfigError, match=r"sources\[1\].name: expected one line of at most 300"):
+        load_sources(path)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,33 @@ def record(session: Session, result: SourceResult, now_at: datetime, new: int = 
                                       timedelta(minutes=SPEC.interval_minutes), now_at)
     return record_fetch_result(session, SPEC, result, now_at, new, next_check_at=next_at,
                                paused=paused)
+
+
+def test_real_sized_values_fit_on_both_databases(engine: Engine) -> None:
+    """What the collect stage really produces: sha256-prefixed hashes, long authors, language
+    tags with a region; PostgreSQL enforces column lengths where SQLite does not."""
+    factory = make_sessionmaker(engine)
+    item = make_item(1, source_id=None, content_hash="sha256:" + "ab" * 32, author="A" * 900,
+                     publisher="P" * 400, lang_hint="zh-Hant-TW", guid="g" * 3000)
+    with factory.begin() as session:
+        assert upsert_items(session, [item]).new == 1
+    with factory() as session:
+        stored = session.scalars(select(Item)).one()
+    assert stored.content_hash == "sha256:" + "ab" * 32 and stored.lang_hint == "zh-Hant-TW"
+    assert len(stored.author or "") == 500
+
+
+def test_changed_item_is_processed_again(engine: Engine) -> None:
+    factory = make_sessionmaker(engine)
+    with factory.begin() as session:
+        upsert_items(session, [make_item(1, source_id=None)])
+        session.execute(update(Item).values(status="processed"))
+    with factory.begin() as session:
+        stats = upsert_items(session, [make_item(1, source_id=None, title="Corrected",
+                                                 content_hash="c" * 64)])
+    assert stats.updated == 1
+    with factory() as session:
+        assert session.execute(select(Item.title, Item.status)).one() == ("Corrected", "new")
 
 
 def test_fetch_errors_back_off_then_pause_and_success_resets(engine: Engine) -> None:
