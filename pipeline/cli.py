@@ -173,6 +173,7 @@ def process(app: App) -> None:
 def draft(app: App, kind: str, since: str | None, until: str | None) -> None:
     """Build a draft edition from stored items; print its id alone on the last line."""
     from pipeline.jobs.editions import draft as run_draft
+    from pipeline.jobs.editions import last_day
 
     edition = run_draft(app, kind, since=since, until=until)
     for warning in edition.warnings:
@@ -180,7 +181,7 @@ def draft(app: App, kind: str, since: str | None, until: str | None) -> None:
     state = ", ".join(f"{lang} {'complete' if s['complete'] else 'INCOMPLETE'}"
                       for lang, s in edition.language_state.items())
     click.echo(f"{kind} draft for {edition.period_start_at:%Y-%m-%d} to "
-               f"{edition.period_end_at:%Y-%m-%d}: {state}")
+               f"{last_day(edition):%Y-%m-%d}: {state}")
     click.echo(edition.id)
 
 

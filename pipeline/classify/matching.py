@@ -75,46 +75,29 @@ def find_masked(index: LanguageIndex, stems: Sequence[str]) -> set[tuple[str, in
 def match_sections(
     index: LanguageIndex, stems: Sequence[str], stop_stems: frozenset[str]
 ) -> dict[str, SectionMatch]:
-    """Section id → matches in ``stems``; stop words (``stop_stems``) are skipped in phrases.
-
-    Only positions whose stem starts some term are visited; the words after such a position are
-    gathered (stop words skipped) only when a phrase needs them.
-    """
-    terms = index.terms
-    present = terms.keys() & set(stems)
-    present -= stop_stems
-    results: dict[str, SectionMatch] = {}
-    if not present:
-        return results
+    """Section id → matches in ``stems``; stop words (``stop_stems``) are skipped in phrases."""
     masked = find_masked(index, stems)
+    positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
+    seq = [stems[i] for i in positions]
+    results: dict[str, SectionMatch] = {}
     next_free: dict[str, int] = {}
-    size_of_text = len(stems)
-    for i in [i for i, stem in enumerate(stems) if stem in present]:
-        following: list[str] = []
-        ends: list[int] = []
-        for section_id, term in terms[stems[i]]:
+    terms = index.terms
+    present = terms.keys() & set(seq)
+    for i in [i for i, stem in enumerate(seq) if stem in present]:
+        for section_id, term in terms[seq[i]]:
             if next_free.get(section_id, 0) > i:
                 continue
             size = len(term.stems)
-            end = i + 1
-            if size > 1:
-                j = ends[-1] if ends else i + 1
-                while len(following) < size - 1 and j < size_of_text:
-                    if stems[j] not in stop_stems:
-                        following.append(stems[j])
-                        ends.append(j + 1)
-                    j += 1
-                if tuple(following[: size - 1]) != term.stems[1:]:
-                    continue
-                end = ends[size - 2]
-            if masked and (section_id, i) in masked:
+            if size > 1 and tuple(seq[i : i + size]) != term.stems:
+                continue
+            if masked and (section_id, positions[i]) in masked:
                 continue
             match = results.get(section_id)
             if match is None:
                 match = results[section_id] = SectionMatch()
             match.weights[term.text] = term.weight
             match.terms[term.text] += 1
-            next_free[section_id] = end
+            next_free[section_id] = i + size
     for match in results.values():
         match.saturate()
     return results

@@ -95,15 +95,20 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     log.info("collect.start", sources=len(chosen))
     structlog.contextvars.bind_contextvars(run_id=run_id)
     fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses)
-    results = asyncio.run(collect_sources(
-        chosen, states, fetch_settings, concurrency=app.settings.fetch_concurrency,
-        on_result=lambda done: progress(done, len(chosen))))
     reports: list[SourceReport] = []
-    for start in range(0, len(chosen), STORE_BATCH):
+    try:
+        results = asyncio.run(collect_sources(
+            chosen, states, fetch_settings, concurrency=app.settings.fetch_concurrency,
+            on_result=lambda done: progress(done, len(chosen))))
+        for start in range(0, len(chosen), STORE_BATCH):
+            with app.session() as session:
+                reports += [store_source_result(session, spec, result) for spec, result in
+                            zip(chosen[start:start + STORE_BATCH],
+                                results[start:start + STORE_BATCH], strict=True)]
+    except BaseException as exc:
         with app.session() as session:
-            reports += [store_source_result(session, spec, result) for spec, result in
-                        zip(chosen[start:start + STORE_BATCH],
-                            results[start:start + STORE_BATCH], strict=True)]
+            finish_run(session, run_id, "failed", {"stored": len(reports)}, error=str(exc))
+        raise
     stats = {"sources": len(reports), "new": sum(r.new for r in reports),
              "failed": sum(1 for r in reports if r.outcome == "failed")}
     with app.session() as session:

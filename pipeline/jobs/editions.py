@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
@@ -73,25 +73,38 @@ def period_of(kind: str, since: str | None, until: str | None, now_at: datetime
     until_at = parse_day(until, "--until") + timedelta(days=1) if until else now_at
     since_at = parse_day(since, "--since") if since else until_at - DEFAULT_PERIOD[kind]
     if since_at >= until_at:
-        raise ConfigError("must be before --until", path="--since")
+        raise ConfigError("must be before --until" if until else "must be before today",
+                          path="--since")
     return since_at, until_at
+
+
+LOOKUP_CHUNK = 1000
+"""Ids per IN (...) list: PostgreSQL takes at most 65,535 parameters in one statement."""
 
 
 def load_texts(session: Session, item_ids: Sequence[int]) -> dict[int, dict[str, LocalText]]:
     texts: dict[int, dict[str, LocalText]] = defaultdict(dict)
-    for row in session.scalars(select(ItemText).where(ItemText.item_id.in_(item_ids))):
-        texts[row.item_id][row.lang] = LocalText(row.title, row.summary, row.origin)  # type: ignore[arg-type]
+    for start in range(0, len(item_ids), LOOKUP_CHUNK):
+        chunk = item_ids[start:start + LOOKUP_CHUNK]
+        for row in session.scalars(select(ItemText).where(ItemText.item_id.in_(chunk))):
+            texts[row.item_id][row.lang] = LocalText(row.title, row.summary, row.origin)  # type: ignore[arg-type]
     return texts
 
 
-def load_candidates(session: Session, specs: Sequence[SourceSpec]) -> list[Candidate]:
-    """Every processed item with its labels and texts, as draft candidates."""
+def load_candidates(session: Session, specs: Sequence[SourceSpec], since_at: datetime,
+                    until_at: datetime) -> list[Candidate]:
+    """The processed items of the period (by publication date, or by collection date when the
+    publication date is unknown) with their labels and texts, as draft candidates."""
     by_source = {s.id: s for s in specs}
+    in_period = or_(
+        and_(Item.published_at >= since_at, Item.published_at < until_at),
+        and_(Item.published_at.is_(None), Item.fetched_at >= since_at,
+             Item.fetched_at < until_at))
     rows = session.execute(
         select(Item, Classification, Source.name)
         .join(Classification, Classification.item_id == Item.id)
         .outerjoin(Source, Source.id == Item.source_id)
-        .where(Item.status.in_(("processed", "published")))).all()
+        .where(Item.status.in_(("processed", "published")), in_period)).all()
     texts = load_texts(session, [r[0].id for r in rows])
     stories: dict[int, list[Item]] = defaultdict(list)
     for item, _, _ in rows:
@@ -150,7 +163,7 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
     specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     events = load_events(events_path or app.settings.events_path)
     with app.session() as session:
-        candidates = load_candidates(session, specs)
+        candidates = load_candidates(session, specs, since_at, until_at)
         published = published_item_ids(session)
     if kind == "press-review":
         plan = draft_press_review(candidates, since_at=since_at, until_at=until_at,
@@ -196,8 +209,13 @@ def edition_links(app: App, edition: Edition) -> dict[str, EditionLinks]:
         for lang in LANGUAGES}
 
 
+def last_day(edition: Edition) -> datetime:
+    """The period's end is exclusive; people name a period by its last day."""
+    return edition.period_end_at - timedelta(microseconds=1)
+
+
 def edition_slug(edition: Edition) -> str:
-    return f"{edition.period_end_at:%Y-%m-%d}-{edition.id}"
+    return f"{last_day(edition):%Y-%m-%d}-{edition.id}"
 
 
 def render(app: App, edition_id: int, out_dir: Path) -> dict[str, RenderedEdition]:

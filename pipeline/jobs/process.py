@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,8 +28,10 @@ from pipeline.store.models import Item, Story
 from pipeline.store.models import ItemText as ItemTextRow
 from pipeline.store.processing import (
     PendingItem,
+    claim_pending,
+    count_pending,
+    mark_item_failed,
     mark_items,
-    pending_items,
     save_classification,
     save_item_text,
 )
@@ -67,6 +70,7 @@ class BufferedMemory:
 class ProcessReport:
     run_id: int
     processed: int = 0
+    failed: int = 0
     relevant: int = 0
     translated: int = 0
     needs_translation: int = 0
@@ -110,54 +114,95 @@ def translate_originals(translator: Translator, originals: Sequence[ItemText]
 def process(app: App, *, specs: Sequence[SourceSpec] | None = None,
             progress: Progress = _no_progress, translator: Translator | None = None
             ) -> ProcessReport:
-    """Process every new item in batches; a failing item is marked failed, the rest go on."""
+    """Process every new item in claimed batches; an item that fails is marked ``failed``
+    with its error, the rest go on; the run is recorded as failed if the job itself stops."""
     by_id = {s.id: s for s in (specs if specs is not None
                                else load_sources(app.settings.sources_path))}
     with app.session() as session:
         run_id = start_run(session, "process").id
-        total = len(pending_items(session, limit=1_000_000))
+        total = count_pending(session)
     log = get_logger(run_id=run_id, job="process")
-    memory = BufferedMemory(app)
-    translator = translator or build_translator(
-        app.settings.translation_engines,
-        glossary_path=app.settings.glossary_path if app.settings.glossary_path.is_file() else None,
-        pair_engines=parse_pair_engines(app.settings.translation_pairs))
-    if not app.settings.glossary_path.is_file():
-        log.warning("glossary.missing", path=str(app.settings.glossary_path))
-    translator.memory = memory
     report = ProcessReport(run_id=run_id)
-    while True:
+    try:
+        translator = translator or build_translator(
+            app.settings.translation_engines,
+            glossary_path=(app.settings.glossary_path if app.settings.glossary_path.is_file()
+                           else None),
+            pair_engines=parse_pair_engines(app.settings.translation_pairs))
+        if not app.settings.glossary_path.is_file():
+            log.warning("glossary.missing", path=str(app.settings.glossary_path))
+        memory = BufferedMemory(app)
+        translator.memory = memory
+        while True:
+            with app.session() as session:
+                batch = claim_pending(session, BATCH, datetime.now(UTC))
+            if not batch:
+                break
+            process_batch(app, batch, by_id, translator, memory, report, log)
+            progress(report.processed + report.failed, max(total, report.processed))
+        report.stories_linked = link_recent_stories(app)
+    except BaseException as exc:
         with app.session() as session:
-            batch = pending_items(session, limit=BATCH)
-        if not batch:
-            break
-        labels = [classify_pending(item, by_id.get(item.source_id or "")) for item in batch]
-        originals = [original_text(item, label) for item, label in zip(batch, labels,
-                                                                       strict=True)]
-        translations = translate_originals(translator, originals)
-        with app.session() as session:
-            for item, label, original, texts in zip(batch, labels, originals, translations,
-                                                    strict=True):
-                save_classification(session, item.id, label)
-                save_item_text(session, item.id, original)
-                for text in texts:
-                    save_item_text(session, item.id, text)
-                    report.translated += text.origin == "machine"
-                    report.needs_translation += text.origin == "needs_translation"
-                report.relevant += label.relevant
-            memory.flush(SqlTranslationMemory(session))
-            mark_items(session, [i.id for i in batch], "processed")
-        report.processed += len(batch)
-        progress(report.processed, total)
-        log.info("process.batch", items=len(batch), done=report.processed, total=total)
-    report.stories_linked = link_recent_stories(app)
-    stats = {"processed": report.processed, "relevant": report.relevant,
-             "translated": report.translated, "needs_translation": report.needs_translation,
-             "stories": report.stories_linked}
+            finish_run(session, run_id, "failed", report_stats(report), error=str(exc))
+        raise
     with app.session() as session:
-        finish_run(session, run_id, "ok", stats)
-    log.info("process.done", **stats)
+        finish_run(session, run_id, "ok", report_stats(report))
+    log.info("process.done", **report_stats(report))
     return report
+
+
+def report_stats(report: ProcessReport) -> dict[str, int]:
+    return {"processed": report.processed, "failed": report.failed, "relevant": report.relevant,
+            "translated": report.translated, "needs_translation": report.needs_translation,
+            "stories": report.stories_linked}
+
+
+def label_and_summarise(item: PendingItem, spec: SourceSpec | None
+                        ) -> tuple[Classification, ItemText]:
+    labels = classify_pending(item, spec)
+    return labels, original_text(item, labels)
+
+
+def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
+                  translator: Translator, memory: BufferedMemory, report: ProcessReport,
+                  log: Any) -> None:
+    """Classify and translate one claimed batch, then store it in one short transaction."""
+    done: list[tuple[PendingItem, Classification, ItemText, list[ItemText]]] = []
+    failed: dict[int, str] = {}
+    prepared = []
+    for item in batch:
+        try:
+            prepared.append((item, *label_and_summarise(item, by_id.get(item.source_id or ""))))
+        except Exception as exc:  # one bad item must not stop the others
+            failed[item.id] = f"classification failed: {exc!r}"
+    try:
+        translations = translate_originals(translator, [p[2] for p in prepared])
+        done = [(*p, t) for p, t in zip(prepared, translations, strict=True)]
+    except Exception:
+        for entry in prepared:  # find the item that breaks the batch
+            try:
+                done.append((*entry, translate_originals(translator, [entry[2]])[0]))
+            except Exception as exc:
+                failed[entry[0].id] = f"translation failed: {exc!r}"
+    with app.session() as session:
+        for item, label, original, texts in done:
+            save_classification(session, item.id, label)
+            save_item_text(session, item.id, original)
+            for text in texts:
+                save_item_text(session, item.id, text)
+                report.translated += text.origin == "machine"
+                report.needs_translation += text.origin == "needs_translation"
+            report.relevant += label.relevant
+        memory.flush(SqlTranslationMemory(session))
+        mark_items(session, [entry[0].id for entry in done], "processed")
+        for item_id, error in failed.items():
+            mark_item_failed(session, item_id, error)
+    for item_id, error in failed.items():
+        log.warning("item.failed", item_id=item_id, error=error)
+    report.processed += len(done)
+    report.failed += len(failed)
+    log.info("process.batch", items=len(batch), processed=report.processed,
+             failed=report.failed)
 
 
 def merge_groups(groups: Iterable[Sequence[str]]) -> list[list[str]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.records import Classification as ClassificationRecord
@@ -37,6 +37,34 @@ def pending_items(session: Session, limit: int = 500) -> list[PendingItem]:
                Source.lang)
         .outerjoin(Source, Source.id == Item.source_id)
         .where(Item.status == "new").order_by(Item.id).limit(limit))
+    return [PendingItem(*row) for row in rows]
+
+
+def count_pending(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Item).where(Item.status == "new")) or 0
+
+
+CLAIM_TIMEOUT = timedelta(hours=1)
+"""A claimed item whose processor vanished (killed, crashed) is claimed again after this."""
+
+
+def claim_pending(session: Session, limit: int, now_at: datetime) -> list[PendingItem]:
+    """Take up to ``limit`` new items for this process (status ``processing``), so that two
+    processors running at once never work on the same item. PostgreSQL skips rows another
+    transaction holds; SQLite's write lock (BEGIN IMMEDIATE) serialises the claims."""
+    stale = and_(Item.status == "processing", Item.updated_at < now_at - CLAIM_TIMEOUT)
+    ids = list(session.scalars(
+        select(Item.id).where(or_(Item.status == "new", stale)).order_by(Item.id)
+        .limit(limit).with_for_update(skip_locked=True)))
+    if not ids:
+        return []
+    session.execute(update(Item).where(Item.id.in_(ids))
+                    .values(status="processing", updated_at=now_at))
+    rows = session.execute(
+        select(Item.id, Item.source_id, Item.title, Item.summary, Item.body, Item.lang_hint,
+               Source.lang)
+        .outerjoin(Source, Source.id == Item.source_id)
+        .where(Item.id.in_(ids)).order_by(Item.id))
     return [PendingItem(*row) for row in rows]
 
 
@@ -112,3 +140,13 @@ def mark_items(session: Session, item_ids: Sequence[int], status: str) -> None:
     for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
         item.status = status
         item.updated_at = datetime.now(UTC)
+
+
+def mark_item_failed(session: Session, item_id: int, error: str) -> None:
+    """Keep the item (never lost) with its error; it is not retried until it changes."""
+    item = session.get(Item, item_id)
+    if item is None:
+        return
+    item.status = "failed"
+    item.warnings = [*(item.warnings or []), error[:500]]
+    item.updated_at = datetime.now(UTC)

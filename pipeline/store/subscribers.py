@@ -70,8 +70,10 @@ def import_subscribers(session: Session, text: str, *, source: str) -> ImportSta
     rows, errors = parse_subscriber_csv(text)
     stats = ImportStats(errors=errors)
     now_at = datetime.now(UTC)
-    existing = {s.email: s for s in session.scalars(
-        select(Subscriber).where(Subscriber.email.in_([r[0] for r in rows])))}
+    emails = [r[0] for r in rows]
+    existing = {s.email: s for start in range(0, len(emails), 1000)
+                for s in session.scalars(select(Subscriber).where(
+                    Subscriber.email.in_(emails[start:start + 1000])))}
     for email, language, pubs in rows:
         row = existing.get(email)
         if row is None:

@@ -4,6 +4,7 @@ process, draft, render, approve (refused, then accepted), archive; and the offli
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,33 @@ def test_demo_renders_three_languages_offline(tmp_path: Path) -> None:
     assert "World Soil Day" in newsletter
     agenda = (tmp_path / "demo" / "newsletter" / "es.ics").read_bytes().decode("utf-8")
     assert agenda.startswith("BEGIN:VCALENDAR\r\n") and "Día Mundial del Suelo" in agenda
+
+
+def test_two_processors_at_once_on_postgresql(project: Path, postgres_url: str) -> None:
+    """Both runs succeed and every item is classified and translated exactly once."""
+    import subprocess
+
+    from tests.conftest import PIPELINE_BIN
+
+    env = {**LOCAL, "PIPELINE_DATABASE_URL": postgres_url}
+    collected = run_pipeline(["collect", "--source", "partners-en", "--source", "press-fr"],
+                             cwd=project, env=env)
+    assert collected.returncode == 0, collected.stderr
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    full_env.update(env)
+    runs = [subprocess.Popen([str(PIPELINE_BIN), "process"], cwd=project, env=full_env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    processed = sum(int(out.split()[0]) for out, _ in outputs)
+    assert processed == 22
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        statuses = conn.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall()
+        texts = conn.execute("SELECT count(*) FROM item_texts").fetchone()
+        runs_table = conn.execute("SELECT status FROM runs WHERE job = 'process'").fetchall()
+    assert statuses == [("processed", 22)]
+    assert texts == (22 * 3,)
+    assert sorted(r[0] for r in runs_table) == ["ok", "ok"]
