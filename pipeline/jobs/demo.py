@@ -6,7 +6,6 @@ output folder receives them; then processing, drafting and rendering run as in p
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -17,6 +16,7 @@ from pipeline.demo.site import demo_sources, load_demo_articles, serve_demo_site
 from pipeline.jobs.collect import CollectReport, Progress, _no_progress, collect
 from pipeline.jobs.editions import draft, render
 from pipeline.jobs.process import ProcessReport, process
+from pipeline.records import LANGUAGES
 
 
 @dataclass(slots=True)
@@ -51,8 +51,9 @@ def run_demo(app: App, out_dir: Path, progress: Progress = _no_progress) -> Demo
             edition = draft(demo_app, kind, since=since, until=until, specs=specs,
                             events_path=events)
             target = out_dir / kind
-            if target.exists():
-                shutil.rmtree(target)
+            for old in target.glob("*.*"):  # only what a previous demo wrote
+                if old.suffix in (".html", ".txt", ".ics") and old.stem in LANGUAGES:
+                    old.unlink()
             render(demo_app, edition.id, target)
             editions[kind] = edition.id
     finally:

@@ -33,8 +33,10 @@ def normalise_url(url: str) -> URL:
     """Parse a database URL; ``postgres://`` and ``postgresql://`` use psycopg 3."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"database URL is not valid: {describe_url(url)}") from None
+        parsed.port  # noqa: B018 - a non-numeric port raises here, not later
+    except (ArgumentError, ValueError):
+        raise StoreError("database URL is not valid (expected sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/NAME)") from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -74,7 +76,11 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {folder}: {exc.strerror or exc}") from None
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
@@ -97,10 +103,17 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+
+
 def upgrade_db(engine: Engine) -> tuple[str | None, str | None]:
     """Create or migrate the schema to the newest revision; returns (before, after)."""
     try:
         before = current_revision(engine)
+        if before is not None and before not in known_revisions():
+            raise StoreError(f"{describe_url(engine.url)} is at revision {before}, which this "
+                             "version does not know: it was migrated by a newer release")
         if before != head_revision():
             command.upgrade(alembic_config(engine), "head")
         return before, current_revision(engine)
@@ -113,7 +126,7 @@ def ensure_db(engine: Engine) -> None:
     try:
         if current_revision(engine) == head_revision():
             return
-    except (OperationalError, DBAPIError) as exc:
+    except (OperationalError, DBAPIError, OSError) as exc:
         raise StoreError(f"cannot open {describe_url(engine.url)}: {_first_line(exc)}") from None
     upgrade_db(engine)
 

@@ -98,3 +98,34 @@ def test_postgres_backup_restores_into_a_fresh_database(
     with make_sessionmaker(restored)() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 3 * 50 + 7
     restored.dispose()
+
+
+def test_backup_then_upgrade_keeps_the_old_schema_copy(tmp_path: Path) -> None:
+    """The administrator's routine: back up, then upgrade. The copy stays at the old revision
+    and the upgrade keeps the data."""
+    from alembic import command
+
+    from pipeline.store.db import alembic_config, current_revision
+    from tests.conftest import run_pipeline
+
+    live = tmp_path / "var" / "pipeline.sqlite3"
+    engine = create_db_engine(f"sqlite:///{live}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO items (url, canonical_url, content_hash, title, summary, body, "
+            "fetched_at, status, warnings, updated_at) VALUES ('https://a.org/1', "
+            "'https://a.org/1', 'h1', 'Kept', '', '', '2026-11-01 00:00:00', 'new', '[]', "
+            "'2026-11-01 00:00:00')")
+    engine.dispose()
+    backup = run_pipeline(["db", "backup", str(tmp_path / "before.sqlite3")], cwd=tmp_path)
+    assert backup.returncode == 0, backup.stderr
+    upgraded = run_pipeline(["db", "upgrade"], cwd=tmp_path)
+    assert "migrated from 0001 to 0002" in upgraded.stdout
+    copy = create_db_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
+    assert current_revision(copy) == "0001"
+    copy.dispose()
+    migrated = create_db_engine(f"sqlite:///{live}")
+    with make_sessionmaker(migrated)() as session:
+        assert session.scalar(select(Item.title)) == "Kept"
+    migrated.dispose()

@@ -130,7 +130,11 @@ def test_collect_process_draft_render_approve(project: Path) -> None:
     assert all(p.endswith(f"-{edition_id}.html") for p in pages)
     page = (project / "archive" / pages[0]).read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page
-    assert run_pipeline(["archive", edition_id], cwd=project).returncode == 0  # idempotent
+    before = {p: p.read_bytes() for p in (project / "archive").rglob("*") if p.is_file()}
+    again = run_pipeline(["archive", edition_id], cwd=project)
+    assert again.returncode == 0, again.stderr
+    after = {p: p.read_bytes() for p in (project / "archive").rglob("*") if p.is_file()}
+    assert after == before  # archiving again rewrites nothing
 
     status_out = run_pipeline(["status"], cwd=project)
     assert "broken" in status_out.stdout and "failing×2" in status_out.stdout
