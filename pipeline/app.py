@@ -29,10 +29,10 @@ class App:
         return self._engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
         if self._factory is None:
             self._factory = make_sessionmaker(self.engine)
-        with session_scope(self._factory) as session:
+        with session_scope(self._factory, readonly=readonly) as session:
             yield session
 
     def close(self) -> None:

@@ -300,7 +300,7 @@ def status(app: App) -> None:
     """Health of sources, jobs, queues and the last runs."""
     from pipeline import status as status_view
 
-    with app.session() as session:
+    with app.session(readonly=True) as session:
         click.echo(status_view.render_status(session))
 
 

@@ -162,7 +162,7 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
     since_at, until_at = period_of(kind, since, until, now_at)
     specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     events = load_events(events_path or app.settings.events_path)
-    with app.session() as session:
+    with app.session(readonly=True) as session:
         candidates = load_candidates(session, specs, since_at, until_at)
         published = published_item_ids(session)
     if kind == "press-review":
@@ -221,7 +221,7 @@ def edition_slug(edition: Edition) -> str:
 def render(app: App, edition_id: int, out_dir: Path) -> dict[str, RenderedEdition]:
     """Render all three languages in memory, then write them (a preview marks what is still
     untranslated rather than refusing)."""
-    with app.session() as session:
+    with app.session(readonly=True) as session:
         edition = get_edition(session, edition_id)
         plan = current_plan(session, edition)
         links = edition_links(app, edition)

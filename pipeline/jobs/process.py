@@ -53,7 +53,7 @@ class BufferedMemory:
         default_factory=list)
 
     def lookup(self, src_lang: str, tgt_lang: str, segments: Sequence[str]) -> dict[str, str]:
-        with self.app.session() as session:
+        with self.app.session(readonly=True) as session:
             return SqlTranslationMemory(session).lookup(src_lang, tgt_lang, segments)
 
     def remember(self, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]],

@@ -67,7 +67,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock at BEGIN (and wait for it), so a transaction never
+        # fails half-way upgrading a read lock; read-only sessions do not block writers.
+        readonly = connection.get_execution_options().get("pipeline_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def create_db_engine(url: str) -> Engine:
@@ -142,9 +145,13 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on error, always close."""
+def session_scope(factory: sessionmaker[Session], *, readonly: bool = False
+                  ) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error, always close. A ``readonly``
+    session on SQLite starts a plain (deferred) transaction that does not wait for writers."""
     session = factory()
+    if readonly:
+        session.connection(execution_options={"pipeline_readonly": True})
     try:
         yield session
         session.commit()

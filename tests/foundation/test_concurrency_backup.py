@@ -129,3 +129,35 @@ def test_backup_then_upgrade_keeps_the_old_schema_copy(tmp_path: Path) -> None:
     with make_sessionmaker(migrated)() as session:
         assert session.scalar(select(Item.title)) == "Kept"
     migrated.dispose()
+
+
+def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    """While a writer holds the write lock, a read-only session still reads (WAL)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from pipeline.store.db import session_scope
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'rw.sqlite3'}")
+    upgrade_db(engine)
+    factory = make_sessionmaker(engine)
+    locked, read_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def writer() -> None:
+        with session_scope(factory) as session:
+            session.execute(text("INSERT INTO runs (job, started_at, status, stats) "
+                                 "VALUES ('collect', '2026-11-01 00:00:00', 'ok', '{}')"))
+            locked.set()
+            seen.append(read_done.wait(timeout=20))  # still holding the lock
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(timeout=20)
+    with session_scope(factory, readonly=True) as session:
+        assert session.scalar(text("SELECT count(*) FROM runs")) == 0  # not yet committed
+    read_done.set()
+    thread.join()
+    assert seen == [True]
+    engine.dispose()
