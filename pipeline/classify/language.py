@@ -1,6 +1,6 @@
 """Language identification with py3langid restricted to the languages sources bring.
 
-Chosen by measurement (``bench/classify_langid.py``, figures in docs/benchmarks-classify.md):
+Chosen by measurement (``bench/classify_langid.py``, figures in docs/benchmarks.md):
 py3langid restricted to the candidate set below was as accurate as lingua's high-accuracy mode on
 titles and sentences in FR/EN/ES/PT/IT/DE and about ten times faster; unrestricted, py3langid
 confuses short Spanish and English titles with minority languages (Extremaduran, Pidgin).
