@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
+from pipeline.classify.events import find_event
 from pipeline.config import load_sources
 from pipeline.draft import (
     AlsoIn,
@@ -145,6 +146,21 @@ def load_events(path: Path) -> tuple[Event, ...]:
     return parse_events(path.read_text(encoding="utf-8"), file=str(path))
 
 
+def events_from_items(candidates: Sequence[Candidate]) -> list[Event]:
+    """Items that announce an upcoming event (a webinar on 12 December…) join the agenda."""
+    events = []
+    for candidate in candidates:
+        original = candidate.texts.get(candidate.original_lang)
+        if original is None:
+            continue
+        hint = find_event(original.title, original.summary, candidate.original_lang,
+                          candidate.published_at or candidate.collected_at)
+        if hint is not None:
+            events.append(Event(event_id=f"item-{candidate.item_id}", texts=candidate.texts,
+                                starts_at=hint.starts_at, url=candidate.url))
+    return events
+
+
 def language_state(plan: EditionPlan) -> dict[str, dict[str, object]]:
     state: dict[str, dict[str, object]] = {}
     for lang in LANGUAGES:
@@ -169,7 +185,9 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
         plan = draft_press_review(candidates, since_at=since_at, until_at=until_at,
                                   published_ids=published)
     else:
-        plan = draft_newsletter(candidates, events, since_at=since_at, until_at=until_at,
+        agenda = sorted([*events, *events_from_items(candidates)],
+                        key=lambda e: (e.starts_at, e.event_id))
+        plan = draft_newsletter(candidates, agenda, since_at=since_at, until_at=until_at,
                                 published_ids=published)
     with app.session() as session:
         edition = Edition(kind=kind, period_start_at=since_at, period_end_at=until_at,

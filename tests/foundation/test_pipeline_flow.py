@@ -184,3 +184,57 @@ def test_two_processors_at_once_on_postgresql(project: Path, postgres_url: str) 
     assert statuses == [("processed", 22)]
     assert texts == (22 * 3,)
     assert sorted(r[0] for r in runs_table) == ["ok", "ok"]
+
+
+ANNOUNCEMENT_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Réseau sols (test fixture)</title><link>{base}/</link>
+<description>A feed written for this test.</description><language>fr</language>
+<item><title>Webinaire : mesurer le carbone organique du sol dans les exploitations</title>
+<link>https://example.org/webinaire-carbone-sol</link>
+<guid>https://example.org/webinaire-carbone-sol</guid>
+<pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate>
+<description>Le webinaire aura lieu le 12 décembre 2026. Des agronomes présenteront les
+méthodes de mesure du carbone organique du sol et les résultats de la campagne au Sénégal.
+</description></item>
+</channel></rss>"""
+
+
+def test_announced_event_joins_the_newsletter_agenda_and_drafts_repeat(tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        SimpleHTTPRequestHandler, directory=str(site)))
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    (site / "feed.xml").write_text(ANNOUNCEMENT_FEED.format(base=base), encoding="utf-8")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "sources.toml").write_text(
+            f'[[sources]]\nid = "reseau"\nname = "Réseau sols"\nurl = "{base}/feed.xml"\n'
+            'lang = "fr"\nsection = "partner"\nrelevance = "always"\n', encoding="utf-8")
+        assert run_pipeline(["collect"], cwd=tmp_path, env=LOCAL).returncode == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run_pipeline(["process"], cwd=tmp_path, env=LOCAL).returncode == 0
+    (tmp_path / "events.toml").write_text("", encoding="utf-8")  # only the item's event
+    ids = []
+    for _ in range(2):
+        drafted = run_pipeline(["draft", "newsletter", "--since", "2026-11-01", "--until",
+                                "2026-11-15"], cwd=tmp_path)
+        assert drafted.returncode == 0, drafted.stderr
+        ids.append(last_line(drafted.stdout))
+    with sqlite3.connect(tmp_path / "var" / "pipeline.sqlite3") as conn:
+        plans = [conn.execute("SELECT plan FROM editions WHERE id = ?", (int(i),)).fetchone()[0]
+                 for i in ids]
+    assert plans[0] == plans[1]  # the same stored inputs give the same draft, byte for byte
+    agenda = [s for s in json.loads(plans[0])["sections"] if s["kind"] == "agenda"]
+    assert [e["event_id"] for e in agenda[0]["events"]] == ["item-1"]
+    assert agenda[0]["events"][0]["starts_at"].startswith("2026-12-12")
+    out = tmp_path / "out"
+    assert run_pipeline(["render", ids[0], "--out", str(out)], cwd=tmp_path).returncode == 0
+    ics = (out / "fr.ics").read_bytes().decode("utf-8")
+    assert "DTSTART:20261212T000000Z" in ics and "Webinaire" in ics
