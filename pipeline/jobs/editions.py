@@ -189,9 +189,14 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
                         key=lambda e: (e.starts_at, e.event_id))
         plan = draft_newsletter(candidates, agenda, since_at=since_at, until_at=until_at,
                                 published_ids=published)
+    # Render once in memory so that the draft already warns when an email would be clipped
+    # (the overflow goes to the web version) or a language is missing.
+    preview = render_all(plan, allow_incomplete=True)
+    warnings = list(dict.fromkeys([*plan.warnings, *(w for lang in LANGUAGES
+                                                     for w in preview[lang].warnings)]))
     with app.session() as session:
         edition = Edition(kind=kind, period_start_at=since_at, period_end_at=until_at,
-                          status="draft", plan=plan_to_json(plan), warnings=list(plan.warnings),
+                          status="draft", plan=plan_to_json(plan), warnings=warnings,
                           language_state=language_state(plan), editorial={},
                           created_at=now_at, updated_at=now_at)
         session.add(edition)
