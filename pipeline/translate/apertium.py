@@ -27,6 +27,7 @@ from pipeline.translate.engines import (
     SegmentResult,
     keep_segments,
     merge_flags,
+    pick_legs,
 )
 
 LANGUAGE_CODES = {"eng": "en", "en": "en", "spa": "es", "es": "es", "fra": "fr", "fr": "fr"}
@@ -112,13 +113,8 @@ class ApertiumEngine:
                          if s != t and self._legs(s, t))
 
     def _legs(self, source: str, target: str) -> list[_Leg] | None:
-        modes = self.modes
-        if (source, target) in modes:
-            return [_Leg(modes[source, target], source, target)]
-        if (source, PIVOT) in modes and (PIVOT, target) in modes:
-            return [_Leg(modes[source, PIVOT], source, PIVOT),
-                    _Leg(modes[PIVOT, target], PIVOT, target)]
-        return None
+        legs = pick_legs(self.modes, source, target, PIVOT)
+        return None if legs is None else [_Leg(mode, s, t) for s, t, mode in legs]
 
     def translate_batch(
         self, segments: Sequence[str], source: str, target: str

@@ -27,6 +27,7 @@ from pipeline.translate.engines import (
     SegmentResult,
     keep_segments,
     merge_flags,
+    pick_legs,
 )
 
 PIVOT = "en"
@@ -120,12 +121,8 @@ class ArgosEngine:
         return frozenset((s, t) for s in LANGS for t in LANGS if s != t and self._legs(s, t))
 
     def _legs(self, source: str, target: str) -> list[ArgosPackage] | None:
-        packages = self.packages
-        if (source, target) in packages:
-            return [packages[source, target]]
-        if (source, PIVOT) in packages and (PIVOT, target) in packages:
-            return [packages[source, PIVOT], packages[PIVOT, target]]
-        return None
+        legs = pick_legs(self.packages, source, target, PIVOT)
+        return None if legs is None else [package for _, _, package in legs]
 
     def translate_batch(
         self, segments: Sequence[str], source: str, target: str

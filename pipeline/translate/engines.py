@@ -8,9 +8,9 @@ could not translate comes back unchanged with a flag (``engine_failed``), never 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 ResultOrigin = Literal["machine", "memory", "original", "needs_translation"]
 
@@ -29,6 +29,9 @@ PLACEHOLDER = re.compile(r"zxq\d+", re.IGNORECASE)
 
 FAILURE_FLAGS = frozenset({FLAG_ENGINE_FAILED, FLAG_NEEDS_TRANSLATION})
 """A result carrying one of these was not translated: never remember it."""
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +95,16 @@ def merge_flags(*groups: Sequence[str]) -> tuple[str, ...]:
         for flag in group:
             seen.setdefault(flag, None)
     return tuple(seen)
+
+
+
+def pick_legs(available: Mapping[tuple[str, str], T], source: str, target: str, pivot: str
+              ) -> list[tuple[str, str, T]] | None:
+    """``[(leg source, leg target, what translates it)]``: the direct pair when available,
+    else both legs through ``pivot``; None when the pair cannot be done."""
+    if (source, target) in available:
+        return [(source, target, available[source, target])]
+    if (source, pivot) in available and (pivot, target) in available:
+        return [(source, pivot, available[source, pivot]),
+                (pivot, target, available[pivot, target])]
+    return None
