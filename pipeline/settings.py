@@ -17,6 +17,9 @@ from typing import Any
 from pipeline.errors import ConfigError
 
 SECRET_FIELDS = frozenset({"secret_key", "smtp_url"})
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The repository (the package is installed in editable mode, beside templates/ and
+translations/)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Settings:
     """Engines in the order they are tried for every language pair."""
     translation_pairs: str = ""
     """Per-pair orders overriding the above, e.g. ``fr-en=apertium; en-es=argos,apertium``."""
-    glossary_path: Path = Path("translations/glossary.toml")
+    glossary_path: Path = PROJECT_ROOT / "translations" / "glossary.toml"
+    """The team's glossary; the project's own file unless a setting names another."""
     collect_schedule: str = "*/30 * * * *"
     process_schedule: str = "5,35 * * * *"
     press_review_schedule: str = "0 6 * * mon"

@@ -23,7 +23,8 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 from pipeline.records import LANGUAGES
 
-DEFAULT_GLOSSARY_PATH = Path("translations/glossary.toml")
+DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parents[2] / "translations" / "glossary.toml"
+"""The project's glossary (``translations/glossary.toml`` at the top of the repository)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,10 @@ def test_demo_renders_three_languages_offline(tmp_path: Path) -> None:
             assert (tmp_path / "demo" / kind / f"{lang}.txt").stat().st_size > 1000
     newsletter = (tmp_path / "demo" / "newsletter" / "en.txt").read_text(encoding="utf-8")
     assert "World Soil Day" in newsletter
+    # The glossary applies wherever the command runs from: "soil organic carbon" in the
+    # English items comes out as the fixed Spanish term.
+    spanish = (tmp_path / "demo" / "newsletter" / "es.txt").read_text(encoding="utf-8")
+    assert "carbono orgánico del suelo" in spanish
     agenda = (tmp_path / "demo" / "newsletter" / "es.ics").read_bytes().decode("utf-8")
     assert agenda.startswith("BEGIN:VCALENDAR\r\n") and "Día Mundial del Suelo" in agenda
 
