@@ -242,3 +242,21 @@ def test_announced_event_joins_the_newsletter_agenda_and_drafts_repeat(tmp_path:
     assert run_pipeline(["render", ids[0], "--out", str(out)], cwd=tmp_path).returncode == 0
     ics = (out / "fr.ics").read_bytes().decode("utf-8")
     assert "DTSTART:20261212T000000Z" in ics and "Webinaire" in ics
+
+
+def test_paused_source_is_skipped_until_named(project: Path) -> None:
+    from pipeline.collect import PAUSE_AFTER_ERRORS
+
+    first = run_pipeline(["collect", "--source", "broken"], cwd=project, env=LOCAL)
+    assert "failed: " in first.stdout
+    with sqlite3.connect(project / "var" / "pipeline.sqlite3") as conn:
+        # as if the source had failed that many times in a row
+        conn.execute("UPDATE sources SET error_count = ?, paused = 1 WHERE id = 'broken'",
+                     (PAUSE_AFTER_ERRORS,))
+    status = run_pipeline(["status"], cwd=project)
+    assert "PAUSED" in status.stdout
+    skipped = run_pipeline(["collect"], cwd=project, env=LOCAL)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "broken" not in skipped.stdout and "2 sources" in skipped.stdout
+    named = run_pipeline(["collect", "--source", "broken"], cwd=project, env=LOCAL)
+    assert "broken" in named.stdout and "failed: " in named.stdout
