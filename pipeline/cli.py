@@ -281,7 +281,11 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
                f"{len(report.collected.sources)} demo feeds on 127.0.0.1")
     p = report.processed
     click.echo(f"processed {p.processed} items: {p.relevant} relevant, {p.translated} machine "
-               f"translations, {p.stories_linked} items linked into stories")
+               f"translations, {p.needs_translation} waiting for a translator (no engine), "
+               f"{p.stories_linked} items linked into stories")
+    if p.needs_translation:
+        click.echo("note: install Apertium (scripts/setup does, as root) or an Argos package "
+                   "(`pipeline translate install`) for machine translation", err=True)
     for kind, edition_id in report.editions.items():
         click.echo(f"{kind}: edition {edition_id} → {out_dir / kind}/{{fr,en,es}}.html, .txt")
     if no_serve:
