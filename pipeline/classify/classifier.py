@@ -16,7 +16,7 @@ from pipeline.records import REGIONS, THEMES, Classification, CollectedItem, Sou
 from .gazetteer import Gazetteer, count_regions, load_default_gazetteer
 from .language import UNDETERMINED, detect_language
 from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
-from .taxonomy import TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
+from .taxonomy import EXTRA_LANGUAGES, TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
 from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, get_stemmer, tokenize_words
 
 DETECT_BODY_CHARS = 120
@@ -75,24 +75,40 @@ def merge_matches(
 
 def score_sections(
     taxonomy: Taxonomy, lang: str, title_words: list[str], body_words: list[str]
-) -> dict[str, SectionMatch]:
-    """Section id → score (title counted ``title_weight`` times, body damped by its length)."""
+) -> tuple[dict[str, SectionMatch], dict[str, float]]:
+    """(section id → score, section id → body part of that score): the title counts
+    ``title_weight`` times, the body is damped by its length."""
     settings = taxonomy.settings
     langs = (lang,) if lang in TAXONOMY_LANGUAGES else TAXONOMY_LANGUAGES
+    if lang in EXTRA_LANGUAGES:
+        langs = (*langs, lang)
     body_factor = 1.0 / math.sqrt(1.0 + len(body_words) / settings["body_norm_tokens"])
     scores: dict[str, SectionMatch] = {}
+    body: dict[str, SectionMatch] = {}
     for match_lang in langs:
         merge_matches(
             scores, match_text(taxonomy, match_lang, title_words), settings["title_weight"]
         )
-        merge_matches(scores, match_text(taxonomy, match_lang, body_words), body_factor)
-    return scores
+        body_matches = match_text(taxonomy, match_lang, body_words)
+        merge_matches(scores, body_matches, body_factor)
+        merge_matches(body, body_matches, body_factor)
+    return scores, {section_id: match.score for section_id, match in body.items()}
 
 
 def choose_themes(
-    taxonomy: Taxonomy, scores: dict[str, SectionMatch], source_themes: Sequence[str]
+    taxonomy: Taxonomy,
+    scores: dict[str, SectionMatch],
+    source_themes: Sequence[str],
+    body_scores: dict[str, float] | None = None,
 ) -> tuple[str, ...]:
-    """Themes above the floor and close enough to the best one, primary first."""
+    """Themes above the floor and close enough to the best one, primary first.
+
+    A secondary theme is close enough when its score reaches ``theme_keep_ratio`` of the best
+    score, or its body score ``body_keep_ratio`` of the best body score (the title mostly names
+    the primary subject, so secondary subjects show in the body). It also needs
+    ``secondary_min_terms`` distinct matched terms: one word repeated (or one strong phrase) is a
+    passing mention, not a second subject.
+    """
     settings = taxonomy.settings
     ranked = sorted(
         ((m.score, tid) for tid, m in scores.items() if tid != RELEVANCE),
@@ -101,8 +117,16 @@ def choose_themes(
     if not ranked or ranked[0][0] < settings["theme_min_score"]:
         return tuple(t for t in source_themes if t in THEMES)
     top = ranked[0][0]
-    floor = max(settings["theme_min_score"], top * settings["theme_keep_ratio"])
-    chosen = [tid for score, tid in ranked if score >= floor]
+    min_score, min_terms = settings["theme_min_score"], settings["secondary_min_terms"]
+    body_scores = {tid: s for tid, s in (body_scores or {}).items() if tid != RELEVANCE}
+    body_floor = max(body_scores.values(), default=0.0) * settings["body_keep_ratio"]
+    chosen = [ranked[0][1]]
+    for score, tid in ranked[1:]:
+        if score < min_score or len(scores[tid].terms) < min_terms:
+            continue
+        body = body_scores.get(tid, 0.0)
+        if score >= top * settings["theme_keep_ratio"] or (body > 0 and body >= body_floor):
+            chosen.append(tid)
     return tuple(chosen[: int(settings["max_themes"])])
 
 
@@ -151,7 +175,7 @@ def classify_item(
     title_words = tokenize_words(clean_title)
     body_words = tokenize_words(clean_body)
 
-    scores = score_sections(taxonomy, lang, title_words, body_words)
+    scores, body_scores = score_sections(taxonomy, lang, title_words, body_words)
     subject_ids = {tid for tid, theme in taxonomy.themes.items() if theme.makes_relevant}
     context_ids = set(taxonomy.themes) - subject_ids
     vocabulary = scores.get(RELEVANCE, SectionMatch()).score
@@ -162,7 +186,7 @@ def classify_item(
     raw_score = vocabulary + subject + context
     threshold = settings["relevance_threshold"]
     relevant = raw_score >= threshold or source_relevance == "always"
-    themes = choose_themes(taxonomy, scores, source_themes) if relevant else ()
+    themes = choose_themes(taxonomy, scores, source_themes, body_scores) if relevant else ()
 
     title_places = gazetteer.find_places(title_words)
     body_places = gazetteer.find_places(body_words)
@@ -192,7 +216,11 @@ def classify_item(
             "source_default": source_relevance,
         },
         "themes": {
-            tid: {"score": round(m.score, 3), "terms": dict(m.terms)}
+            tid: {
+                "score": round(m.score, 3),
+                "body_score": round(body_scores.get(tid, 0.0), 3),
+                "terms": dict(m.terms),
+            }
             for tid, m in sorted(scores.items(), key=lambda kv: -kv[1].score)
             if tid != RELEVANCE
         },

@@ -21,6 +21,11 @@ from .text import get_stemmer, tokenize_words
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).parent / "data" / "taxonomy.toml"
 TAXONOMY_LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
+"""Languages every section is written in."""
+EXTRA_LANGUAGES: tuple[str, ...] = ("pt", "it")
+"""Languages with optional, partial lists: their items are matched with the FR/EN/ES lists and
+with their own."""
+TERM_LANGUAGES: tuple[str, ...] = TAXONOMY_LANGUAGES + EXTRA_LANGUAGES
 TERM_KINDS: tuple[str, ...] = ("strong", "keywords")
 SETTINGS_DEFAULTS: dict[str, float] = {
     "title_weight": 3.0,
@@ -30,6 +35,8 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     "theme_min_score": 3.0,
     "theme_keep_ratio": 0.4,
     "max_themes": 3.0,
+    "secondary_min_terms": 2.0,
+    "body_keep_ratio": 0.5,
     "region_min_score": 1.0,
 }
 
@@ -127,10 +134,8 @@ def compile_section(
             raise ConfigError("must be a table with fr, en and es lists", path=f"{path}.{kind}")
         for lang, value in table.items():
             key_path = f"{path}.{kind}.{lang}"
-            if lang not in TAXONOMY_LANGUAGES:
-                raise ConfigError(
-                    f"unknown language (expected {TAXONOMY_LANGUAGES})", path=key_path
-                )
+            if lang not in TERM_LANGUAGES:
+                raise ConfigError(f"unknown language (expected {TERM_LANGUAGES})", path=key_path)
             for index, phrase in enumerate(read_string_list(value, key_path)):
                 kept, every = stem_phrase(phrase, lang, stopwords[lang])
                 if kind == "exclude":
@@ -181,7 +186,7 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
     if not isinstance(raw_stop, dict):
         raise ConfigError("must be a table", path="stopwords")
     stopwords: dict[str, frozenset[str]] = {}
-    for lang in TAXONOMY_LANGUAGES:
+    for lang in TERM_LANGUAGES:
         words = read_string_list(raw_stop.get(lang, []), f"stopwords.{lang}")
         stopwords[lang] = frozenset(words)
     relevance = data.get("relevance")

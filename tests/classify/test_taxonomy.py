@@ -26,11 +26,11 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_bundled_taxonomy_covers_every_theme_in_three_languages() -> None:
+def test_bundled_taxonomy_covers_every_theme_in_five_languages() -> None:
     taxonomy = load_taxonomy()
     assert set(taxonomy.themes) == set(THEMES)
     for theme in taxonomy.themes.values():
-        assert set(theme.terms) == {"fr", "en", "es"}, theme.id
+        assert set(theme.terms) == {"fr", "en", "es", "pt", "it"}, theme.id
         assert set(theme.label) == {"fr", "en", "es"}, theme.id
 
 
@@ -94,9 +94,55 @@ def test_an_edited_copy_changes_the_classification(tmp_path: Path) -> None:
     from pipeline.classify import classify_item
 
     text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
-        'strong.en = ["4 per 1000",', 'strong.en = ["4 per 1000", "compost tea",'
+        'strong.en = ["4 per 1000",', 'strong.en = ["4 per 1000", "compost tea", "brew",'
     )
     edited = load_taxonomy(write(tmp_path, text))
     title, body = "Compost tea for soils", "Farmers brew compost tea for their soils and crops."
     assert "initiative" not in classify_item(title, body).themes
     assert "initiative" in classify_item(title, body, taxonomy=edited).themes
+
+
+def test_portuguese_and_italian_lists_are_matched_with_their_own_stemmer() -> None:
+    from pipeline.classify import classify_item
+
+    title = "Pesquisadores medem o carbono orgânico do solo"
+    body = (
+        "Um estudo da universidade mostra resultados de ensaios sobre a matéria orgânica do solo."
+    )
+    result = classify_item(title, body, source_lang="pt")
+    assert result.lang == "pt"
+    assert "science" in result.themes
+    assert "pesquisa" in result.evidence["themes"]["science"]["terms"]  # type: ignore[index]
+
+
+def test_a_secondary_theme_needs_two_distinct_terms(tmp_path: Path) -> None:
+    from pipeline.classify import classify_item
+
+    title = "A study of cover crops"
+    body = "Farmers sow cover crops. The study was long; the study says yes; the study is public."
+    one = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
+        "secondary_min_terms = 2", "secondary_min_terms = 1"
+    )
+    assert "secondary_min_terms = 1" in one
+    lenient = classify_item(title, body, taxonomy=load_taxonomy(write(tmp_path, one)))
+    strict = classify_item(title, body)
+    assert lenient.themes[0] == strict.themes[0] == "practices"
+    assert "science" in lenient.themes
+    assert "science" not in strict.themes
+
+
+def test_a_secondary_theme_can_be_kept_on_its_body_score(tmp_path: Path) -> None:
+    from pipeline.classify import classify_item
+
+    title = "Cover crops, compost and no-till: regenerative agriculture on the farm"
+    body = "Farmers sow cover crops. Carbon credits pay them: investors fund the carbon market."
+    off = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
+        "body_keep_ratio = 0.5 ", "body_keep_ratio = 100 "
+    )
+    assert "body_keep_ratio = 100 " in off
+    title_led = classify_item(title, body, taxonomy=load_taxonomy(write(tmp_path, off)))
+    result = classify_item(title, body)
+    finance = result.evidence["themes"]["finance"]  # type: ignore[index]
+    assert finance["score"] < 0.4 * result.evidence["themes"]["practices"]["score"]  # type: ignore[index]
+    assert title_led.themes == ("practices",)
+    assert result.themes == ("practices", "finance")
