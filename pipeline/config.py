@@ -6,7 +6,6 @@ Every error names the key path and what was expected, e.g.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -171,14 +170,3 @@ def load_sources(path: Path) -> list[SourceSpec]:
         return parse_sources(data)
     except ConfigError as exc:
         raise ConfigError(str(exc), file=str(path), path=None) from None
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when a URL names a loopback host (used by the demo to decide private access)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

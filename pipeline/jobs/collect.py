@@ -35,7 +35,7 @@ Progress = Callable[[int, int], None]
 STORE_BATCH = 50
 
 
-def _no_progress(done: int, total: int) -> None:
+def no_progress(done: int, total: int) -> None:
     return None
 
 
@@ -76,7 +76,7 @@ def select_sources(specs: Sequence[SourceSpec], only: Sequence[str]) -> list[Sou
 
 
 def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] | None = None,
-            progress: Progress = _no_progress, due_only: bool = False) -> CollectReport:
+            progress: Progress = no_progress, due_only: bool = False) -> CollectReport:
     """Fetch sources, store new items once, and record each source's state or error."""
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.app import App
 from pipeline.demo.site import demo_sources, load_demo_articles, serve_demo_site
-from pipeline.jobs.collect import CollectReport, Progress, _no_progress, collect
+from pipeline.jobs.collect import CollectReport, Progress, collect, no_progress
 from pipeline.jobs.editions import draft, render
 from pipeline.jobs.process import ProcessReport, process
 from pipeline.records import LANGUAGES
@@ -32,7 +32,7 @@ def demo_period() -> tuple[str, str]:
     return "2015-01-01", datetime.now(UTC).strftime("%Y-%m-%d")
 
 
-def run_demo(app: App, out_dir: Path, progress: Progress = _no_progress) -> DemoReport:
+def run_demo(app: App, out_dir: Path, progress: Progress = no_progress) -> DemoReport:
     out_dir.mkdir(parents=True, exist_ok=True)
     database = out_dir / "demo.sqlite3"
     for leftover in out_dir.glob("demo.sqlite3*"):

@@ -19,7 +19,7 @@ from pipeline.classify import classify_item
 from pipeline.classify.stories import StoryCandidate, link_stories
 from pipeline.collect import group_near_duplicates
 from pipeline.config import load_sources
-from pipeline.jobs.collect import Progress, _no_progress
+from pipeline.jobs.collect import Progress, no_progress
 from pipeline.log import get_logger
 from pipeline.records import LANGUAGES, Classification, ItemText, SourceSpec
 from pipeline.settings import parse_pair_engines
@@ -112,7 +112,7 @@ def translate_originals(translator: Translator, originals: Sequence[ItemText]
 
 
 def process(app: App, *, specs: Sequence[SourceSpec] | None = None,
-            progress: Progress = _no_progress, translator: Translator | None = None
+            progress: Progress = no_progress, translator: Translator | None = None
             ) -> ProcessReport:
     """Process every new item in claimed batches; an item that fails is marked ``failed``
     with its error, the rest go on; the run is recorded as failed if the job itself stops."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store.models import AuditEntry
@@ -18,10 +17,3 @@ def record_audit(
                        details=details)
     session.add(entry)
     return entry
-
-
-def list_audit(session: Session, target: str | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.id)
-    if target is not None:
-        query = query.where(AuditEntry.target == target)
-    return list(session.scalars(query))

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from pipeline.records import CollectedItem
-from pipeline.store.models import Item, Source
+from pipeline.store.models import Item
 
 CHUNK = 2000
 _UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
@@ -194,13 +194,3 @@ def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStat
             session.execute(update(Item), changed)  # ORM bulk UPDATE by primary key
             stats.updated += len(changed)
     return stats
-
-
-def count_items_by_source(session: Session) -> dict[str, int]:
-    return {sid: n for sid, n in session.execute(
-        select(Item.source_id, func.count()).group_by(Item.source_id)) if sid}
-
-
-def refresh_source_counts(session: Session) -> None:
-    for source_id, count in count_items_by_source(session).items():
-        session.execute(update(Source).where(Source.id == source_id).values(item_count=count))

@@ -31,15 +31,6 @@ class PendingItem:
     source_lang: str | None
 
 
-def pending_items(session: Session, limit: int = 500) -> list[PendingItem]:
-    rows = session.execute(
-        select(Item.id, Item.source_id, Item.title, Item.summary, Item.body, Item.lang_hint,
-               Source.lang)
-        .outerjoin(Source, Source.id == Item.source_id)
-        .where(Item.status == "new").order_by(Item.id).limit(limit))
-    return [PendingItem(*row) for row in rows]
-
-
 def count_pending(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Item).where(Item.status == "new")) or 0
 

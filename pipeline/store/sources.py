@@ -86,13 +86,3 @@ def failure_count_after(session: Session, source_id: str, result: SourceResult) 
     row = session.get(Source, source_id)
     current = row.error_count if row is not None else 0
     return current + 1 if result.outcome == "failed" else 0
-
-
-def resume_source(session: Session, source_id: str) -> bool:
-    row = session.get(Source, source_id)
-    if row is None:
-        return False
-    row.paused = False
-    row.error_count = 0
-    row.next_check_at = None
-    return True

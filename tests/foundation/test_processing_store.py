@@ -17,9 +17,9 @@ from pipeline.store.items import upsert_items
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.models import AuditEntry, Classification, ItemText
 from pipeline.store.processing import (
+    claim_pending,
     correct_classification,
     edit_item_text,
-    pending_items,
     save_classification,
     save_item_text,
 )
@@ -41,7 +41,7 @@ def session(database_url: str) -> Iterator[Session]:
 
 
 def test_corrected_item_is_never_relabelled(session: Session) -> None:
-    item_id = pending_items(session)[0].id
+    item_id = claim_pending(session, 10, NOW)[0].id
     machine = Labels(lang="fr", relevant=True, themes=("policy",), regions=("europe",))
     assert save_classification(session, item_id, machine)
     correct_classification(session, item_id, by="editor1", relevant=True,
@@ -56,7 +56,7 @@ def test_corrected_item_is_never_relabelled(session: Session) -> None:
 
 
 def test_machine_text_never_replaces_an_edit(session: Session) -> None:
-    item_id = pending_items(session)[0].id
+    item_id = claim_pending(session, 10, NOW)[0].id
     assert save_item_text(session, item_id, Text(lang="en", title="Sahel soils", summary="",
                                                  origin="machine", engine="apertium"))
     edit_item_text(session, item_id, "en", by="editor1", title="The soils of the Sahel",
