@@ -61,7 +61,7 @@ def match_text(taxonomy: Taxonomy, lang: str, words: Sequence[str]) -> dict[str,
     """Stem ``words`` in ``lang`` and match every section of the taxonomy."""
     stems = get_stemmer(lang).stem_words(words)
     stop_stems = taxonomy.stopwords.get(lang, frozenset())
-    return match_sections(get_language_index(taxonomy, lang), stems, stop_stems)
+    return match_sections(get_language_index(taxonomy, lang), stems, stop_stems, words)
 
 
 def merge_matches(
@@ -71,6 +71,7 @@ def merge_matches(
         target = into.setdefault(section_id, SectionMatch())
         target.score += match.score * factor
         target.terms.update(match.terms)
+        target.weights.update(match.weights)
 
 
 def score_sections(
@@ -95,6 +96,27 @@ def score_sections(
     return scores, {section_id: match.score for section_id, match in body.items()}
 
 
+def is_passing_mention(taxonomy: Taxonomy, match: SectionMatch, title_score: float) -> bool:
+    """True when a theme's matches look like a passing mention rather than a second subject.
+
+    A theme is a subject when ``secondary_min_terms`` distinct terms of it matched, when a strong
+    term of it is in the title (title part of its score at least ``title_weight`` × the strong
+    weight), or when one strong term of it comes back ``subject_repeats`` times. One everyday word,
+    however often repeated, or one strong phrase said once in the body is a passing mention.
+    """
+    settings = taxonomy.settings
+    if len(match.terms) >= settings["secondary_min_terms"]:
+        return False
+    strong = taxonomy.weights["strong"]
+    if title_score >= settings["title_weight"] * strong - 1e-9:
+        return False
+    repeats = settings["subject_repeats"]
+    return not any(
+        match.weights.get(term, 0.0) >= strong and count >= repeats
+        for term, count in match.terms.items()
+    )
+
+
 def choose_themes(
     taxonomy: Taxonomy,
     scores: dict[str, SectionMatch],
@@ -105,9 +127,8 @@ def choose_themes(
 
     A secondary theme is close enough when its score reaches ``theme_keep_ratio`` of the best
     score, or its body score ``body_keep_ratio`` of the best body score (the title mostly names
-    the primary subject, so secondary subjects show in the body). It also needs
-    ``secondary_min_terms`` distinct matched terms: one word repeated (or one strong phrase) is a
-    passing mention, not a second subject.
+    the primary subject, so secondary subjects show in the body). It must also not be a passing
+    mention (:func:`is_passing_mention`).
     """
     settings = taxonomy.settings
     ranked = sorted(
@@ -117,14 +138,14 @@ def choose_themes(
     if not ranked or ranked[0][0] < settings["theme_min_score"]:
         return tuple(t for t in source_themes if t in THEMES)
     top = ranked[0][0]
-    min_score, min_terms = settings["theme_min_score"], settings["secondary_min_terms"]
+    min_score = settings["theme_min_score"]
     body_scores = {tid: s for tid, s in (body_scores or {}).items() if tid != RELEVANCE}
     body_floor = max(body_scores.values(), default=0.0) * settings["body_keep_ratio"]
     chosen = [ranked[0][1]]
     for score, tid in ranked[1:]:
-        if score < min_score or len(scores[tid].terms) < min_terms:
-            continue
         body = body_scores.get(tid, 0.0)
+        if score < min_score or is_passing_mention(taxonomy, scores[tid], score - body):
+            continue
         if score >= top * settings["theme_keep_ratio"] or (body > 0 and body >= body_floor):
             chosen.append(tid)
     return tuple(chosen[: int(settings["max_themes"])])

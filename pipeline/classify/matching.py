@@ -73,9 +73,15 @@ def find_masked(index: LanguageIndex, stems: Sequence[str]) -> set[tuple[str, in
 
 
 def match_sections(
-    index: LanguageIndex, stems: Sequence[str], stop_stems: frozenset[str]
+    index: LanguageIndex,
+    stems: Sequence[str],
+    stop_stems: frozenset[str],
+    words: Sequence[str] | None = None,
 ) -> dict[str, SectionMatch]:
-    """Section id → matches in ``stems``; stop words (``stop_stems``) are skipped in phrases."""
+    """Section id → matches in ``stems``; stop words (``stop_stems``) are skipped in phrases.
+
+    ``words`` are the original words the stems come from: an acronym term (written in capitals)
+    matches only where the word is in capitals too. Without ``words`` case is not checked."""
     masked = find_masked(index, stems)
     positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
     seq = [stems[i] for i in positions]
@@ -91,6 +97,8 @@ def match_sections(
             if size > 1 and tuple(seq[i : i + size]) != term.stems:
                 continue
             if masked and (section_id, positions[i]) in masked:
+                continue
+            if term.acronym and words is not None and not words[positions[i]].isupper():
                 continue
             match = results.get(section_id)
             if match is None:

@@ -37,6 +37,7 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     "max_themes": 3.0,
     "secondary_min_terms": 2.0,
     "body_keep_ratio": 0.5,
+    "subject_repeats": 3.0,
     "region_min_score": 1.0,
 }
 
@@ -50,6 +51,15 @@ class Term:
     text: str
     stems: Stems
     weight: float
+    acronym: bool = False
+    """Written in capitals in the list ("UN", "COP", "PAC"): matches only a word in capitals, so
+    the words "un", "cop" or "pac" do not count."""
+
+
+def is_acronym(phrase: str) -> bool:
+    """True for a term written in capitals with at least two letters ("UN", "CO2", "MRV")."""
+    letters = [ch for ch in phrase if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 @dataclass(slots=True)
@@ -77,6 +87,8 @@ class Taxonomy:
     relevance: Section
     themes: dict[str, Section]
     path: str = ""
+    weights: dict[str, float] = field(default_factory=lambda: {"strong": 3.0, "keywords": 1.0})
+    """Weight of each kind of term (``[weights]``)."""
 
 
 def stem_stopwords(words: frozenset[str], lang: str) -> frozenset[str]:
@@ -145,7 +157,8 @@ def compile_section(
                 if not kept:
                     raise ConfigError("has only stop words", path=f"{key_path}[{index}]")
                 index_map = section.terms.setdefault(lang, {})
-                index_map.setdefault(kept[0], []).append(Term(phrase, kept, weights[kind]))
+                term = Term(phrase, kept, weights[kind], is_acronym(phrase))
+                index_map.setdefault(kept[0], []).append(term)
     for by_first in section.terms.values():
         for terms in by_first.values():
             terms.sort(key=lambda term: -len(term.stems))
@@ -209,6 +222,7 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
         relevance=compile_section("relevance", relevance, "relevance", weights, stopwords),
         themes=themes,
         path=source,
+        weights=weights,
     )
 
 

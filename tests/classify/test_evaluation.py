@@ -23,6 +23,8 @@ from .conftest import DATA_DIR, ITEMS_PATH
 FLOOR_PATH = DATA_DIR / "quality_floor.json"
 HELDOUT_PATH = DATA_DIR / "heldout_items.jsonl"
 HELDOUT_FLOOR_PATH = DATA_DIR / "heldout_floor.json"
+BLIND_PATH = DATA_DIR / "heldout2_items.jsonl"
+BLIND_FLOOR_PATH = DATA_DIR / "heldout2_floor.json"
 
 
 def test_labelled_set_is_large_balanced_and_covers_every_label(
@@ -44,20 +46,26 @@ def test_labelled_set_is_large_balanced_and_covers_every_label(
     assert len({i["id"] for i in labelled_items}) == len(labelled_items)
 
 
-def test_held_out_set_is_separate_real_and_labelled() -> None:
-    tuning_ids = {i.id for i in read_labelled_items(ITEMS_PATH)}
-    raw = [json.loads(line) for line in HELDOUT_PATH.read_text(encoding="utf-8").splitlines()]
-    held_out = read_labelled_items(HELDOUT_PATH)
+@pytest.mark.parametrize("path", [HELDOUT_PATH, BLIND_PATH])
+def test_held_out_sets_are_separate_real_and_labelled(path: Path) -> None:
+    other_paths = {ITEMS_PATH, HELDOUT_PATH, BLIND_PATH} - {path}
+    other_ids = {i.id for p in other_paths for i in read_labelled_items(p)}
+    other_urls = {json.loads(line)["url"] for p in other_paths
+                  for line in p.read_text(encoding="utf-8").splitlines()}
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    held_out = read_labelled_items(path)
     assert len(held_out) >= 40
-    assert not tuning_ids & {i.id for i in held_out}
+    assert not other_ids & {i.id for i in held_out}
+    assert not other_urls & {str(item["url"]) for item in raw}
     assert min(Counter(i.lang for i in held_out)[lang] for lang in ("fr", "en", "es")) >= 12
     for item in raw:
         assert str(item["url"]).startswith("http") and item["source"] and item["licence"]
-        assert item["themes"] and item["regions"], item["id"]
+        assert bool(item["themes"]) == bool(item["relevant"]) and item["regions"], item["id"]
 
 
 @pytest.mark.parametrize(
-    ("items_path", "floor_path"), [(ITEMS_PATH, FLOOR_PATH), (HELDOUT_PATH, HELDOUT_FLOOR_PATH)]
+    ("items_path", "floor_path"), [(ITEMS_PATH, FLOOR_PATH), (HELDOUT_PATH, HELDOUT_FLOOR_PATH),
+                                      (BLIND_PATH, BLIND_FLOOR_PATH)]
 )
 def test_quality_does_not_drop_below_the_floor(items_path: Path, floor_path: Path) -> None:
     floor = json.loads(floor_path.read_text(encoding="utf-8"))
