@@ -45,7 +45,8 @@ class Settings:
     process_schedule: str = "5,35 * * * *"
     press_review_schedule: str = "0 6 * * mon"
     newsletter_schedule: str = "0 6 1 * *"
-    fetch_concurrency: int = 20
+    fetch_concurrency: int = 50
+    """Requests on the wire at once, all hosts together; each host still gets one at a time."""
     allow_private_addresses: bool = False
     """Only for tests and the offline demo, which serve feeds from 127.0.0.1."""
     log_format: str = "logfmt"

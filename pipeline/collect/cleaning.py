@@ -59,10 +59,12 @@ def html_to_text(markup: str | None, max_chars: int) -> tuple[str, bool]:
         return "", False
     if len(markup) > max_chars * 20:
         markup = markup[: max_chars * 20]
+    if "<" not in markup and "&" not in markup:  # plain text: nothing to sanitise
+        return clean_text(markup, max_chars, multiline=True)
     markup = strip_invalid_chars(markup)
     markup = _BLOCK_TAGS.sub(lambda m: m.group(0) + "\n", markup)
-    safe = nh3.clean(markup)
-    bare = nh3.clean(safe, tags=set(), attributes={})
+    # one pass: no tag is kept, and script/style/noscript are dropped with their content
+    bare = nh3.clean(markup, tags=set(), attributes={})
     return clean_text(html.unescape(bare), max_chars, multiline=True)
 
 

@@ -7,7 +7,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -34,6 +34,8 @@ MAX_FOLLOWED_PAGES = 30
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 PROCESS_POOL_MIN_SOURCES = 50
 MAX_PARSE_PROCESSES = 4
+DEFAULT_CONCURRENCY = 50
+"""Requests on the wire at once, all hosts together (each host still gets one at a time)."""
 T = TypeVar("T")
 
 
@@ -101,45 +103,20 @@ class Collector:
                                 bytes_received=response.bytes_received)
         new_state = FetchState(etag=response.etag or None,
                                last_modified=response.last_modified or None)
-        warnings: list[str] = []
-        if spec.kind == "feed":
-            parsed = await self._off_loop(
-                parse_feed, response.body, fetched_at=response.fetched_at, url=response.url,
-                content_type=response.content_type, max_items=self.settings.max_items,
-            )
-            entries = parsed.entries
-            warnings.extend(parsed.warnings)
-        else:
-            links = await self._off_loop(find_article_links, response.body, response.url)
-            entries = [FeedEntry(title=link.title, link=link.url, guid=None, published_at=None,
-                                 summary="") for link in links]
-            if not entries:
-                warnings.append("no article links found on the page")
-        follow = spec.follow_links
-        items = await self._build_items(spec, entries, response.fetched_at, follow, warnings)
+        document = await self._off_loop(
+            read_document, response.body, source_id=spec.id, kind=spec.kind, url=response.url,
+            fetched_at=response.fetched_at, content_type=response.content_type,
+            lang_hint=spec.lang, max_items=self.settings.max_items,
+        )
+        warnings = list(document.warnings)
+        items = document.items
+        if spec.follow_links:
+            followed = items[:MAX_FOLLOWED_PAGES]
+            items = [await self._follow(item, warnings) for item in followed] + items[
+                MAX_FOLLOWED_PAGES:]
         outcome: FetchOutcome = "new" if items else "unchanged"
         return SourceResult(source_id=spec.id, outcome=outcome, items=items, state=new_state,
                             warnings=warnings, bytes_received=response.bytes_received)
-
-    async def _build_items(
-        self, spec: SourceSpec, entries: Sequence[FeedEntry], fetched_at: datetime,
-        follow: bool, warnings: list[str],
-    ) -> list[CollectedItem]:
-        items: dict[str, CollectedItem] = {}
-        followed = 0
-        for entry in entries:
-            link = entry.link or ""
-            if not link.startswith(("http://", "https://")):
-                warnings.append(f"item without a usable link skipped: {entry.title[:60]!r}")
-                continue
-            item = build_item(spec.id, entry, fetched_at, lang_hint=spec.lang)
-            if item.canonical_url in items:
-                continue
-            if follow and followed < MAX_FOLLOWED_PAGES:
-                followed += 1
-                item = await self._follow(item, warnings)
-            items[item.canonical_url] = item
-        return list(items.values())
 
     async def _follow(self, item: CollectedItem, warnings: list[str]) -> CollectedItem:
         try:
@@ -148,6 +125,43 @@ class Collector:
             warnings.append(f"page not fetched, feed summary kept: {item.url}: {error}")
             return item
         return merge_article(item, article)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadDocument:
+    """The items a fetched feed or page gives, once each, in document order."""
+
+    items: list[CollectedItem]
+    warnings: list[str]
+
+
+def read_document(
+    body: bytes, *, source_id: str, kind: str, url: str, fetched_at: datetime,
+    content_type: str | None = None, lang_hint: str | None = None, max_items: int = 1000,
+) -> ReadDocument:
+    """Parse a feed (or find the article links of a page) and build its items, canonical URLs
+    and content hashes included: all the CPU work of a source, run in a worker process for big
+    runs so that the event loop only moves bytes."""
+    warnings: list[str] = []
+    if kind == "feed":
+        parsed = parse_feed(body, fetched_at=fetched_at, url=url, content_type=content_type,
+                            max_items=max_items)
+        entries = parsed.entries
+        warnings.extend(parsed.warnings)
+    else:
+        entries = [FeedEntry(title=link.title, link=link.url, guid=None, published_at=None,
+                             summary="") for link in find_article_links(body, url)]
+        if not entries:
+            warnings.append("no article links found on the page")
+    items: dict[str, CollectedItem] = {}
+    for entry in entries:
+        link = entry.link or ""
+        if not link.startswith(("http://", "https://")):
+            warnings.append(f"item without a usable link skipped: {entry.title[:60]!r}")
+            continue
+        item = build_item(source_id, entry, fetched_at, lang_hint=lang_hint)
+        items.setdefault(item.canonical_url, item)
+    return ReadDocument(items=list(items.values()), warnings=warnings)
 
 
 def build_item(
@@ -185,33 +199,32 @@ async def collect_sources(
     states: Mapping[str, FetchState],
     settings: FetchSettings,
     *,
-    concurrency: int = 20,
-    on_result: Callable[[int], None] | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_result: Callable[[int, SourceResult], None] | None = None,
 ) -> list[SourceResult]:
     """Fetch many sources at once (one request at a time per host); results in input order.
 
     ``concurrency`` caps the requests on the wire (all hosts together); sources waiting for
-    their host's turn do not take a slot. ``on_result(done)`` is called with the number of
-    sources finished so far.
+    their host's turn do not take a slot. ``on_result(index, result)`` is called as each
+    source finishes (``index`` into ``sources``), so a caller can store results while the
+    others are still being fetched.
     """
     semaphore = asyncio.Semaphore(max(concurrency, 1) * 5)
-    done = 0
 
     executor = start_parse_pool(len(sources))
     async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
         collector = Collector(fetcher, executor)
 
-        async def run(spec: SourceSpec) -> SourceResult:
-            nonlocal done
+        async def run(index: int) -> SourceResult:
+            spec = sources[index]
             async with semaphore:
                 result = await collector.collect(spec, states.get(spec.id, FetchState()))
-            done += 1
             if on_result is not None:
-                on_result(done)
+                on_result(index, result)
             return result
 
         order = interleave_by_host(sources)
-        tasks = {index: asyncio.ensure_future(run(sources[index])) for index in order}
+        tasks = {index: asyncio.ensure_future(run(index)) for index in order}
         try:
             await asyncio.gather(*tasks.values())
         finally:
@@ -226,8 +239,14 @@ def start_parse_pool(source_count: int) -> Executor | None:
     workers = min(os.cpu_count() or 1, MAX_PARSE_PROCESSES)
     if source_count < PROCESS_POOL_MIN_SOURCES or workers < 2:
         return None
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("spawn"))
+    # the fork server imports the parsers once; each worker is a fork of it (no thread of this
+    # process is copied, and no worker pays the imports again)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def interleave_by_host(sources: Sequence[SourceSpec]) -> list[int]:

@@ -92,7 +92,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(
-        self, *, allow_loopback: bool, ca_file: str | None = None, max_idle_pools: int = 64
+        self, *, allow_loopback: bool, ca_file: str | None = None, max_idle_pools: int = 256
     ) -> None:
         self._ssl_context = ssl.create_default_context(cafile=ca_file)
         self._backend = PinnedBackend(allow_loopback=allow_loopback)

@@ -7,9 +7,12 @@ Each job: gather (read config and stored rows), run a stage on typed records, th
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from queue import Queue
 
 import structlog
 from sqlalchemy.orm import Session
@@ -26,6 +29,7 @@ from pipeline.store.sources import (
     due_source_ids,
     failure_count_after,
     load_fetch_states,
+    load_source_rows,
     paused_source_ids,
     record_fetch_result,
     sync_sources,
@@ -95,20 +99,17 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     log.info("collect.start", sources=len(chosen))
     structlog.contextvars.bind_contextvars(run_id=run_id)
     fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses)
-    reports: list[SourceReport] = []
+    writer = ResultWriter(app, chosen, progress)
     try:
-        results = asyncio.run(collect_sources(
-            chosen, states, fetch_settings, concurrency=app.settings.fetch_concurrency,
-            on_result=lambda done: progress(done, len(chosen))))
-        for start in range(0, len(chosen), STORE_BATCH):
-            with app.session() as session:
-                reports += [store_source_result(session, spec, result) for spec, result in
-                            zip(chosen[start:start + STORE_BATCH],
-                                results[start:start + STORE_BATCH], strict=True)]
+        asyncio.run(collect_sources(chosen, states, fetch_settings,
+                                    concurrency=app.settings.fetch_concurrency,
+                                    on_result=writer.put))
     except BaseException as exc:
+        reports = writer.close(raise_error=False)
         with app.session() as session:
             finish_run(session, run_id, "failed", {"stored": len(reports)}, error=str(exc))
         raise
+    reports = writer.close()
     stats = {"sources": len(reports), "new": sum(r.new for r in reports),
              "failed": sum(1 for r in reports if r.outcome == "failed")}
     with app.session() as session:
@@ -116,6 +117,57 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     log.info("collect.done", **stats)
     structlog.contextvars.unbind_contextvars("run_id")
     return CollectReport(run_id=run_id, sources=reports)
+
+
+class ResultWriter:
+    """Stores each finished source from a thread of its own while the others are still being
+    fetched: batches of whatever has arrived, one short transaction per batch. The event loop
+    only queues results; a storing error is raised by :meth:`close`, after the fetch."""
+
+    def __init__(self, app: App, chosen: Sequence[SourceSpec], progress: Progress) -> None:
+        self.app, self.chosen, self.progress = app, chosen, progress
+        self.queue: Queue[tuple[int, SourceResult] | None] = Queue()
+        self.reports: dict[int, SourceReport] = {}
+        self.received = 0
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(  # the same log context (run id) as the caller
+            target=contextvars.copy_context().run, args=(self._run,), name="collect-writer",
+            daemon=True)
+        self.thread.start()
+
+    def put(self, index: int, result: SourceResult) -> None:
+        self.queue.put((index, result))
+        self.received += 1
+        self.progress(self.received, len(self.chosen))
+
+    def close(self, *, raise_error: bool = True) -> list[SourceReport]:
+        """Wait until everything queued is stored; the reports in the order of the sources."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and raise_error:
+            raise self.error
+        return [self.reports[i] for i in sorted(self.reports)]
+
+    def _run(self) -> None:
+        finished = False
+        while not finished:
+            batch = [self.queue.get()]
+            while len(batch) < STORE_BATCH and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            finished = batch[-1] is None
+            work = [entry for entry in batch if entry is not None]
+            if work and self.error is None:
+                try:
+                    self._store(work)
+                except BaseException as error:  # raised again by close(), in the caller
+                    self.error = error
+
+    def _store(self, work: list[tuple[int, SourceResult]]) -> None:
+        with self.app.session() as session:
+            load_source_rows(session, [self.chosen[index].id for index, _ in work])
+            stored = {index: store_source_result(session, self.chosen[index], result)
+                      for index, result in work}
+        self.reports.update(stored)
 
 
 def store_source_result(session: Session, spec: SourceSpec, result: SourceResult

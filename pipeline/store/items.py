@@ -8,13 +8,14 @@ is safe when two collectors run at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -102,13 +103,6 @@ def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str
     return found
 
 
-def _insert_statement(session: Session) -> Any:
-    """A Core INSERT on the items table (the ORM's per-object bookkeeping is not needed)."""
-    table = cast(Table, Item.__table__)
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
 def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
     """Within one batch, keep the last of items sharing a canonical URL, GUID or content hash."""
     keep: dict[str, CollectedItem] = {}
@@ -140,13 +134,19 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if connection.dialect.name == "postgresql":
         _copy_upsert_postgres(connection, rows)
         return
-    insert = _insert_statement(session)
-    statement = insert.on_conflict_do_update(
+    connection.execute(_sqlite_upsert_statement(), rows)
+
+
+@functools.cache
+def _sqlite_upsert_statement() -> Any:
+    """Built once per process: building ``excluded`` column proxies costs more than the
+    insert of a feed's rows."""
+    insert = sqlite.insert(cast(Table, Item.__table__))
+    return insert.on_conflict_do_update(
         index_elements=["canonical_url"],
         set_={name: insert.excluded[name] for name in _UPDATABLE},
         where=insert.table.c.content_hash != insert.excluded.content_hash,
     )
-    connection.execute(statement, rows)
 
 
 def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) -> None:

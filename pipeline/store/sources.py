@@ -36,6 +36,12 @@ def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchSt
             for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
 
 
+def load_source_rows(session: Session, ids: Sequence[str]) -> dict[str, Source]:
+    """The rows of these sources, loaded in one query (later ``session.get`` calls in the same
+    session are then answered from memory)."""
+    return {row.id: row for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
+
+
 def paused_source_ids(session: Session) -> set[str]:
     return set(session.scalars(select(Source.id).where(Source.paused.is_(True))))
 

@@ -240,3 +240,20 @@ def test_full_text_from_content_encoded_becomes_the_body(
     assert item.summary == "Short teaser."
     assert item.body.startswith("Cover crops hold the soil in place.") and "x()" not in item.body
     assert len(item.body) > 1000
+
+
+def test_relative_links_are_made_absolute_against_the_feed_or_its_xml_base() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>R</title><link>/</link>
+<item><title>Relative</title><link>/news/1?x=1</link>
+<enclosure url="media/a.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>Absolute</title><link>https://other.example/2</link></item></channel></rss>"""
+    parsed = parse_feed(rss, fetched_at=FETCHED_AT, url="https://site.example/feeds/rss.xml")
+    assert parsed.link == "https://site.example/"
+    assert [e.link for e in parsed.entries] == ["https://site.example/news/1?x=1",
+                                                "https://other.example/2"]
+    assert parsed.entries[0].enclosures == ("https://site.example/feeds/media/a.mp3",)
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"
+xml:base="https://base.example/blog/"><title>A</title>
+<entry><title>Based</title><link href="posts/3"/><id>urn:x:3</id></entry></feed>"""
+    parsed = parse_feed(atom, fetched_at=FETCHED_AT, url="https://site.example/atom.xml")
+    assert [e.link for e in parsed.entries] == ["https://base.example/blog/posts/3"]

@@ -33,10 +33,10 @@ def _spec(source_id: str, url: str, *, kind: str = "feed", follow: bool = False)
 
 def _run(specs: list[SourceSpec], settings: FetchSettings,
          states: dict[str, FetchState] | None = None) -> dict[str, SourceResult]:
-    done: list[int] = []
+    done: dict[int, SourceResult] = {}
     results = asyncio.run(collect_sources(specs, states or {}, settings, concurrency=8,
-                                          on_result=done.append))
-    assert sorted(done) == list(range(1, len(specs) + 1))
+                                          on_result=done.__setitem__))
+    assert [done[index] for index in range(len(specs))] == results
     assert [r.source_id for r in results] == [s.id for s in specs]
     return {r.source_id: r for r in results}
 
