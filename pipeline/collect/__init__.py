@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         compute_backoff,
         plan_next_check,
     )
-    from pipeline.collect.sources import collect_sources
+    from pipeline.collect.sources import collect_sources, start_parse_pool
     from pipeline.collect.submission import collect_submission, collect_submission_async
 
 _EXPORTS = {
@@ -42,7 +42,7 @@ _EXPORTS = {
     "FetchSettings": "fetch", "fetch_url": "fetch",
     "PAUSE_AFTER_ERRORS": "politeness", "compute_backoff": "politeness",
     "plan_next_check": "politeness",
-    "collect_sources": "sources",
+    "collect_sources": "sources", "start_parse_pool": "sources",
     "collect_submission": "submission", "collect_submission_async": "submission",
 }
 
@@ -68,6 +68,7 @@ __all__ = [
     "hash_content",
     "parse_feed",
     "plan_next_check",
+    "start_parse_pool",
 ]
 
 

@@ -12,7 +12,6 @@ from urllib.parse import urljoin, urlsplit
 
 import courlan
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from pipeline.collect.canonical import canonicalise_url
@@ -88,6 +87,8 @@ def extract_article(
     """Main text, title, date, author and a language hint of an article page."""
     if not isinstance(body, bytes):
         raise TypeError("extract_article takes the bytes of a fetched page")
+    import trafilatura  # here: a run of feeds alone never pays for loading it
+
     fetched_at = fetched_at or datetime.now(UTC)
     try:
         document = trafilatura.bare_extraction(

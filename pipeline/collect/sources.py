@@ -201,17 +201,22 @@ async def collect_sources(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[int, SourceResult], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[SourceResult]:
     """Fetch many sources at once (one request at a time per host); results in input order.
 
     ``concurrency`` caps the requests on the wire (all hosts together); sources waiting for
     their host's turn do not take a slot. ``on_result(index, result)`` is called as each
     source finishes (``index`` into ``sources``), so a caller can store results while the
-    others are still being fetched.
+    others are still being fetched. ``executor`` runs the parsing (see
+    :func:`start_parse_pool`; the caller then shuts it down); without one, a big run starts
+    its own.
     """
     semaphore = asyncio.Semaphore(max(concurrency, 1) * 5)
 
-    executor = start_parse_pool(len(sources))
+    own_executor = executor is None
+    if executor is None:
+        executor = start_parse_pool(len(sources))
     async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
         collector = Collector(fetcher, executor)
 
@@ -228,14 +233,16 @@ async def collect_sources(
         try:
             await asyncio.gather(*tasks.values())
         finally:
-            if executor is not None:
+            if executor is not None and own_executor:
                 executor.shutdown(wait=False, cancel_futures=True)
         return [tasks[index].result() for index in range(len(sources))]
 
 
 def start_parse_pool(source_count: int) -> Executor | None:
     """Worker processes for parsing when a run is big enough to repay starting them (parsing
-    holds the GIL: threads would not run it in parallel); None means the default threads."""
+    holds the GIL: threads would not run it in parallel); None means the default threads.
+    The pool starts at once, loading the parsers on another core while the caller gets ready
+    (reads its configuration, opens the database)."""
     workers = min(os.cpu_count() or 1, MAX_PARSE_PROCESSES)
     if source_count < PROCESS_POOL_MIN_SOURCES or workers < 2:
         return None
@@ -246,7 +253,9 @@ def start_parse_pool(source_count: int) -> Executor | None:
     # process is copied, and no worker pays the imports again)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool.submit(os.getpid)  # starts the fork server now
+    return pool
 
 
 def interleave_by_host(sources: Sequence[SourceSpec]) -> list[int]:

@@ -10,6 +10,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from queue import Queue
@@ -18,7 +19,12 @@ import structlog
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
-from pipeline.collect import FetchSettings, collect_sources, plan_next_check
+from pipeline.collect import (
+    FetchSettings,
+    collect_sources,
+    plan_next_check,
+    start_parse_pool,
+)
 from pipeline.config import load_sources
 from pipeline.errors import ConfigError
 from pipeline.log import get_logger
@@ -84,6 +90,17 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     """Fetch sources, store new items once, and record each source's state or error."""
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
+    pool = start_parse_pool(len(chosen))  # loads the parsers while the database opens
+    try:
+        return _collect(app, all_specs, chosen, only, pool, progress=progress, due_only=due_only)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec],
+             only: Sequence[str], pool: Executor | None, *, progress: Progress,
+             due_only: bool) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
@@ -103,13 +120,13 @@ def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] |
     try:
         asyncio.run(collect_sources(chosen, states, fetch_settings,
                                     concurrency=app.settings.fetch_concurrency,
-                                    on_result=writer.put))
+                                    on_result=writer.put, executor=pool))
+        reports = writer.close()
     except BaseException as exc:
         reports = writer.close(raise_error=False)
         with app.session() as session:
             finish_run(session, run_id, "failed", {"stored": len(reports)}, error=str(exc))
         raise
-    reports = writer.close()
     stats = {"sources": len(reports), "new": sum(r.new for r in reports),
              "failed": sum(1 for r in reports if r.outcome == "failed")}
     with app.session() as session:
@@ -164,9 +181,11 @@ class ResultWriter:
 
     def _store(self, work: list[tuple[int, SourceResult]]) -> None:
         with self.app.session() as session:
-            load_source_rows(session, [self.chosen[index].id for index, _ in work])
+            # held for the batch: the session's identity map keeps rows only while referenced
+            rows = load_source_rows(session, [self.chosen[index].id for index, _ in work])
             stored = {index: store_source_result(session, self.chosen[index], result)
                       for index, result in work}
+            del rows
         self.reports.update(stored)
 
 

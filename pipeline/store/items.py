@@ -76,27 +76,28 @@ def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
 def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str, tuple[int, str]]:
     """Existing items matching the chunk: canonical URL → (id, content hash), and for items
     whose URL is new, the same mapping keyed by their URL when their GUID or content hash is
-    already stored under another address."""
+    already stored under another address. One query for the three keys."""
     urls = {i.canonical_url for i in chunk}
-    found: dict[str, tuple[int, str]] = {
-        url: (item_id, content_hash) for item_id, url, content_hash in session.execute(
-            select(Item.id, Item.canonical_url, Item.content_hash)
-            .where(Item.canonical_url.in_(urls)))}
-    missing = [i for i in chunk if i.canonical_url not in found]
-    guids = {i.guid for i in missing if i.guid}
-    hashes = {i.content_hash for i in missing}
-    if not missing:
-        return found
+    guids = {i.guid for i in chunk if i.guid}
+    hashes = {i.content_hash for i in chunk}
+    clauses = [Item.canonical_url.in_(urls), Item.content_hash.in_(hashes)]
+    if guids:
+        clauses.append(Item.guid.in_(guids))
+    found: dict[str, tuple[int, str]] = {}
     by_guid: dict[str, tuple[int, str]] = {}
     by_hash: dict[str, tuple[int, str]] = {}
-    clauses = [Item.content_hash.in_(hashes)] + ([Item.guid.in_(guids)] if guids else [])
-    for item_id, guid, content_hash in session.execute(
-            select(Item.id, Item.guid, Item.content_hash).where(or_(*clauses))):
+    for item_id, url, guid, content_hash in session.execute(
+            select(Item.id, Item.canonical_url, Item.guid, Item.content_hash)
+            .where(or_(*clauses)).order_by(Item.id)):
+        if url in urls:
+            found[url] = (item_id, content_hash)
         if guid in guids:
             by_guid.setdefault(guid, (item_id, content_hash))
         if content_hash in hashes:
             by_hash.setdefault(content_hash, (item_id, content_hash))
-    for item in missing:
+    for item in chunk:
+        if item.canonical_url in found:
+            continue
         match = (by_guid.get(item.guid) if item.guid else None) or by_hash.get(item.content_hash)
         if match:
             found[item.canonical_url] = match

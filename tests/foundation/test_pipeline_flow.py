@@ -260,3 +260,42 @@ def test_paused_source_is_skipped_until_named(project: Path) -> None:
     assert "broken" not in skipped.stdout and "2 sources" in skipped.stdout
     named = run_pipeline(["collect", "--source", "broken"], cwd=project, env=LOCAL)
     assert "broken" in named.stdout and "failed: " in named.stdout
+
+
+def test_a_database_failure_while_storing_loses_nothing(project: Path, demo_server: str) -> None:
+    """Items are stored while other sources are still being fetched: when the database refuses
+    a write half-way, the command says so in one line, the run is marked failed, the refused
+    source keeps no half-stored items and no fetch state (so nothing is answered 304 next
+    time), and the next run stores everything once."""
+    import urllib.request
+
+    import feedparser
+
+    assert run_pipeline(["db", "upgrade"], cwd=project).returncode == 0
+    database = project / "var" / "pipeline.sqlite3"
+    with sqlite3.connect(database) as conn:  # a real database error, raised by SQLite itself
+        conn.execute("CREATE TRIGGER refuse_press BEFORE INSERT ON items "
+                     "WHEN NEW.source_id = 'press-fr' "
+                     "BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END")
+    failed = run_pipeline(["collect"], cwd=project, env=LOCAL)
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines()[-1].startswith("error: database error")
+    assert "disk quota exceeded" in failed.stderr and "Traceback" not in failed.stderr
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT status FROM runs WHERE job = 'collect' ORDER BY id DESC"
+                            ).fetchone() == ("failed",)
+        assert conn.execute("SELECT count(*) FROM items WHERE source_id = 'press-fr'"
+                            ).fetchone() == (0,)
+        assert conn.execute("SELECT etag, last_modified FROM sources WHERE id = 'press-fr'"
+                            ).fetchone() == (None, None)
+        conn.execute("DROP TRIGGER refuse_press")
+    again = run_pipeline(["collect"], cwd=project, env=LOCAL)
+    assert again.returncode == 0, again.stderr
+    with urllib.request.urlopen(f"{demo_server}/feeds/fr-press.xml") as response:
+        entries = len(feedparser.parse(response.read()).entries)
+    with sqlite3.connect(database) as conn:
+        per_source = dict(conn.execute("SELECT source_id, count(*) FROM items GROUP BY 1"))
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT canonical_url) FROM items").fetchone()
+    assert entries > 0 and per_source["press-fr"] == entries
+    assert per_source["partners-en"] > 0 and total == distinct
