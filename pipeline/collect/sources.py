@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -249,12 +250,16 @@ def start_parse_pool(source_count: int) -> Executor | None:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return ProcessPoolExecutor(max_workers=workers,
                                    mp_context=multiprocessing.get_context("spawn"))
-    # the fork server imports the parsers once; each worker is a fork of it (no thread of this
-    # process is copied, and no worker pays the imports again)
+    # The fork server imports the parsers (and the main module, which every child would
+    # otherwise import again) once; each worker is a fork of it: no thread of this process is
+    # copied, and no worker pays the imports again.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(["__main__", __name__])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    pool.submit(os.getpid)  # starts the fork server now
+    # Start it from a thread: the first submit waits until the fork server has loaded
+    # everything, which this process does not need to wait for.
+    threading.Thread(target=pool.submit, args=(os.getpid,), name="parse-pool-start",
+                     daemon=True).start()
     return pool
 
 
