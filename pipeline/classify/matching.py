@@ -81,7 +81,8 @@ def match_sections(
     """Section id → matches in ``stems``; stop words (``stop_stems``) are skipped in phrases.
 
     ``words`` are the original words the stems come from: an acronym term (written in capitals)
-    matches only where the word is in capitals too. Without ``words`` case is not checked."""
+    matches only where the word is in capitals too, an exact word only where it is spelled as
+    listed. Without ``words`` neither is checked."""
     masked = find_masked(index, stems)
     positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
     seq = [stems[i] for i in positions]
@@ -98,8 +99,12 @@ def match_sections(
                 continue
             if masked and (section_id, positions[i]) in masked:
                 continue
-            if term.acronym and words is not None and not words[positions[i]].isupper():
-                continue
+            if words is not None and (term.acronym or term.forms):
+                word = words[positions[i]]
+                if term.acronym and not word.isupper():
+                    continue
+                if term.forms and word.lower() not in term.forms:
+                    continue
             match = results.get(section_id)
             if match is None:
                 match = results[section_id] = SectionMatch()

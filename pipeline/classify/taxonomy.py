@@ -54,12 +54,21 @@ class Term:
     acronym: bool = False
     """Written in capitals in the list ("UN", "COP", "PAC"): matches only a word in capitals, so
     the words "un", "cop" or "pac" do not count."""
+    forms: frozenset[str] = frozenset()
+    """For a word listed under the section's ``exact_words``: the spellings it matches (itself
+    and its plural in -s), so the words its stem shares ("directive" and "directly") do not."""
 
 
 def is_acronym(phrase: str) -> bool:
     """True for a term written in capitals with at least two letters ("UN", "CO2", "MRV")."""
     letters = [ch for ch in phrase if ch.isalpha()]
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def spell_forms(word: str) -> frozenset[str]:
+    """The spellings an exact word matches: itself and its plural in -s, in lower case."""
+    lower = word.lower()
+    return frozenset((lower, f"{lower}s"))
 
 
 @dataclass(slots=True)
@@ -125,7 +134,7 @@ def compile_section(
     stopwords: dict[str, frozenset[str]],
 ) -> Section:
     """Validate and compile one ``[relevance]`` or ``[themes.X]`` table."""
-    known = {"label", "exclude", "makes_relevant", *TERM_KINDS}
+    known = {"label", "exclude", "makes_relevant", "exact_words", *TERM_KINDS}
     for key in raw:
         if key not in known:
             raise ConfigError(
@@ -140,6 +149,7 @@ def compile_section(
     if not isinstance(makes_relevant, bool):
         raise ConfigError("must be true or false", path=f"{path}.makes_relevant")
     section.makes_relevant = makes_relevant
+    exact = {w.lower() for w in read_string_list(raw.get("exact_words", []), f"{path}.exact_words")}
     for kind in (*TERM_KINDS, "exclude"):
         table = raw.get(kind, {})
         if not isinstance(table, dict):
@@ -157,7 +167,8 @@ def compile_section(
                 if not kept:
                     raise ConfigError("has only stop words", path=f"{key_path}[{index}]")
                 index_map = section.terms.setdefault(lang, {})
-                term = Term(phrase, kept, weights[kind], is_acronym(phrase))
+                forms = spell_forms(phrase) if phrase.lower() in exact else frozenset()
+                term = Term(phrase, kept, weights[kind], is_acronym(phrase), forms)
                 index_map.setdefault(kept[0], []).append(term)
     for by_first in section.terms.values():
         for terms in by_first.values():

@@ -25,6 +25,8 @@ HELDOUT_PATH = DATA_DIR / "heldout_items.jsonl"
 HELDOUT_FLOOR_PATH = DATA_DIR / "heldout_floor.json"
 BLIND_PATH = DATA_DIR / "heldout2_items.jsonl"
 BLIND_FLOOR_PATH = DATA_DIR / "heldout2_floor.json"
+BLIND3_PATH = DATA_DIR / "heldout3_items.jsonl"
+BLIND3_FLOOR_PATH = DATA_DIR / "heldout3_floor.json"
 
 
 def test_labelled_set_is_large_balanced_and_covers_every_label(
@@ -46,9 +48,9 @@ def test_labelled_set_is_large_balanced_and_covers_every_label(
     assert len({i["id"] for i in labelled_items}) == len(labelled_items)
 
 
-@pytest.mark.parametrize("path", [HELDOUT_PATH, BLIND_PATH])
+@pytest.mark.parametrize("path", [HELDOUT_PATH, BLIND_PATH, BLIND3_PATH])
 def test_held_out_sets_are_separate_real_and_labelled(path: Path) -> None:
-    other_paths = {ITEMS_PATH, HELDOUT_PATH, BLIND_PATH} - {path}
+    other_paths = {ITEMS_PATH, HELDOUT_PATH, BLIND_PATH, BLIND3_PATH} - {path}
     other_ids = {i.id for p in other_paths for i in read_labelled_items(p)}
     other_urls = {json.loads(line)["url"] for p in other_paths
                   for line in p.read_text(encoding="utf-8").splitlines()}
@@ -65,7 +67,8 @@ def test_held_out_sets_are_separate_real_and_labelled(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("items_path", "floor_path"), [(ITEMS_PATH, FLOOR_PATH), (HELDOUT_PATH, HELDOUT_FLOOR_PATH),
-                                      (BLIND_PATH, BLIND_FLOOR_PATH)]
+                                      (BLIND_PATH, BLIND_FLOOR_PATH),
+                                      (BLIND3_PATH, BLIND3_FLOOR_PATH)]
 )
 def test_quality_does_not_drop_below_the_floor(items_path: Path, floor_path: Path) -> None:
     floor = json.loads(floor_path.read_text(encoding="utf-8"))
