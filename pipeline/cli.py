@@ -10,11 +10,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.app import App
+from pipeline.commands.lazy import STAGE_COMMANDS, LazyGroup, add_lazy_command
 from pipeline.errors import PipelineError
 from pipeline.log import configure_logging
 from pipeline.settings import load_settings
@@ -56,28 +57,6 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 pass_app = click.make_pass_decorator(App)
-
-
-class LazyGroup(click.Group):
-    """A group some of whose commands are imported only when named (or listed by ``--help``):
-    ``pipeline collect`` then never loads the translators, the renderer or the classifier's
-    evaluation, which costs a quarter of the start-up time."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy: dict[str, Callable[[], click.Command]] = {}
-
-    def add_lazy(self, name: str, load: Callable[[], click.Command]) -> None:
-        self.lazy[name] = load
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        load = self.lazy.pop(cmd_name, None)
-        if load is not None:
-            self.add_command(load(), cmd_name)
-        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -398,86 +377,8 @@ def evaluate() -> None:
     """Measure the quality of a stage on its labelled data."""
 
 
-def load_inspect_feed() -> click.Command:
-    from pipeline.commands.collect import inspect_feed
-    return inspect_feed
-
-
-def load_inspect_article() -> click.Command:
-    from pipeline.commands.collect import inspect_article
-    return inspect_article
-
-
-def load_inspect_classify() -> click.Command:
-    from pipeline.commands.classify import inspect_classify
-    return inspect_classify
-
-
-def load_eval_classify() -> click.Command:
-    from pipeline.commands.classify import eval_classify
-    return eval_classify
-
-
-def load_translate_text() -> click.Command:
-    from pipeline.commands.translate import translate_text
-    return translate_text
-
-
-def load_render_plan() -> click.Command:
-    from pipeline.commands.render import render_plan_command
-    return render_plan_command
-
-
-def load_translate() -> click.Command:
-    from pipeline.commands.translate import translate
-
-    translate.add_command(translate_export_tmx, "export-tmx")
-    translate.add_command(translate_import_tmx, "import-tmx")
-    return translate
-
-
-def register_stage_commands() -> None:
-    for group, name, load in (
-        (inspect, "feed", load_inspect_feed), (inspect, "article", load_inspect_article),
-        (inspect, "classify", load_inspect_classify), (evaluate, "classify", load_eval_classify),
-        (cli, "translate-text", load_translate_text), (cli, "translate", load_translate),
-        (cli, "render-plan", load_render_plan),
-    ):
-        assert isinstance(group, LazyGroup)
-        group.add_lazy(name, load)
-
-
-register_stage_commands()
-
-
-@click.command("export-tmx")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@pass_app
-def translate_export_tmx(app: App, path: Path) -> None:
-    """Export the translation memory as TMX 1.4 (for the team's other tools)."""
-    from pipeline.store.memory import SqlTranslationMemory
-    from pipeline.translate import export_tmx
-
-    with app.session() as session:
-        entries = SqlTranslationMemory(session).export_entries()
-    count = export_tmx(entries, path)
-    click.echo(f"{count} translation units written to {path}")
-
-
-@click.command("import-tmx")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--origin", type=click.Choice(["approved", "edited"]), default="approved",
-              show_default=True)
-@pass_app
-def translate_import_tmx(app: App, path: Path, origin: str) -> None:
-    """Load a TMX file into the translation memory (its segments are never re-translated)."""
-    from pipeline.store.memory import SqlTranslationMemory
-    from pipeline.translate import import_tmx, remember_entries
-
-    entries = import_tmx(path)
-    with app.session() as session:
-        count = remember_entries(SqlTranslationMemory(session), entries, origin=origin)
-    click.echo(f"{count} translation units loaded from {path}")
+for _group, _name, _target in STAGE_COMMANDS:
+    add_lazy_command({"": cli, "inspect": inspect, "eval": evaluate}[_group], _name, _target)
 
 
 def main() -> None:
