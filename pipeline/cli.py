@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.app import App
 from pipeline.commands.lazy import STAGE_COMMANDS, LazyGroup, add_lazy_command
 from pipeline.errors import PipelineError
-from pipeline.log import configure_logging
 from pipeline.settings import load_settings
 
 if TYPE_CHECKING:
+    from pipeline.app import App
     from pipeline.jobs.collect import CollectReport
 
 
@@ -56,7 +55,10 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
-pass_app = click.make_pass_decorator(App)
+pass_app = click.pass_obj
+"""Hands a command the :class:`~pipeline.app.App` made by the group. This module imports neither
+the app nor the store at load time: worker processes import the main module again, and a
+command that needs no database should not pay for loading it."""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,6 +71,9 @@ def cli(ctx: click.Context) -> None:
     the Press Review and the Newsletter. Settings come from PIPELINE_* environment variables
     and an optional pipeline.toml.
     """
+    from pipeline.app import App
+    from pipeline.log import configure_logging
+
     settings = load_settings()
     configure_logging(settings.log_format)
     app = App(settings)
