@@ -121,8 +121,6 @@ def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec]
         asyncio.run(collect_sources(chosen, states, fetch_settings,
                                     concurrency=app.settings.fetch_concurrency,
                                     on_result=writer.put, executor=pool))
-        if pool is not None:  # the workers exit while the last results are stored
-            pool.shutdown(wait=False)
         reports = writer.close()
     except BaseException as exc:
         reports = writer.close(raise_error=False)

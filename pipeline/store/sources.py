@@ -31,15 +31,15 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
         row.enabled = False
 
 
-def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchState]:
-    return {row.id: FetchState(etag=row.etag, last_modified=row.last_modified)
-            for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
-
-
 def load_source_rows(session: Session, ids: Sequence[str]) -> dict[str, Source]:
     """The rows of these sources, loaded in one query (later ``session.get`` calls in the same
     session are then answered from memory)."""
     return {row.id: row for row in session.scalars(select(Source).where(Source.id.in_(ids)))}
+
+
+def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchState]:
+    return {source_id: FetchState(etag=row.etag, last_modified=row.last_modified)
+            for source_id, row in load_source_rows(session, ids).items()}
 
 
 def paused_source_ids(session: Session) -> set[str]:
