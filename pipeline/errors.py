@@ -15,6 +15,7 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
     │   └── RobotsDisallowed     robots.txt forbids the path
     ├── ParseError               a feed or page that cannot be read at all (XML bombs included)
     ├── TranslationError         no engine for a pair, engine crashed beyond recovery
+    ├── PermissionDenied         the actor's role may not do this (pipeline.permissions)
     ├── EditionError             a state change the edition status machine refuses
     ├── RenderError              a template or MJML that fails to render or validate
     └── DeliveryError            SMTP failures that stop a send
@@ -94,6 +95,10 @@ class ParseError(PipelineError):
 
 class TranslationError(PipelineError):
     """Translation could not be done."""
+
+
+class PermissionDenied(PipelineError):
+    """The actor's role (or region) does not allow the action; see pipeline.permissions."""
 
 
 class EditionError(PipelineError):

@@ -1,0 +1,144 @@
+"""Every state a stored row can be in, as ``StrEnum``s used end to end.
+
+The values are what the database holds (CHECK constraints list them) and what the command
+line and the web app print; a ``StrEnum`` compares equal to its value, so ``row.status ==
+EditionStatus.DRAFT`` and ``row.status == "draft"`` agree.
+
+Which transitions are allowed, and who may make them, lives with the machine that owns the
+state: :mod:`pipeline.store.editions` for editions, :mod:`pipeline.store.deliveries` for
+deliveries. Who may do what in general is :mod:`pipeline.permissions`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EditionStatus(StrEnum):
+    """An edition's place in the publication workflow (the machine: pipeline.store.editions)."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SENDING = "sending"
+    PAUSED = "paused"
+    """Sending stopped by an approver (or by the sender after repeated SMTP failures);
+    resumable."""
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    """One delivery row per edition and subscriber."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    """Claimed by a sender with a lease; the Message-ID is stored before the SMTP transaction."""
+    SENT = "sent"
+    DEFERRED = "deferred"
+    """A 4xx answer or a dropped connection: retried after ``next_attempt_at``."""
+    FAILED = "failed"
+    """Gave up after the retries (not a bounce: the address is not suppressed)."""
+    BOUNCED = "bounced"
+    """A 5xx answer or a hard DSN: the address is suppressed from later sends."""
+    SKIPPED = "skipped"
+    """The subscriber was suppressed or unsubscribed before their turn came."""
+
+
+class Role(StrEnum):
+    EDITOR = "editor"
+    APPROVER = "approver"
+    AMBASSADOR = "ambassador"
+    ADMIN = "admin"
+
+
+class ItemStatus(StrEnum):
+    """Where an item stands in processing."""
+
+    NEW = "new"
+    PROCESSING = "processing"
+    """Claimed by a processor holding a lease (pipeline.store.leases)."""
+    PROCESSED = "processed"
+    FAILED = "failed"
+    PUBLISHED = "published"
+
+
+class ItemOrigin(StrEnum):
+    """How an item came in."""
+
+    FEED = "feed"
+    PAGE = "page"
+    SUBMISSION = "submission"
+    """Sent by a regional ambassador (a link or a text)."""
+
+
+class TextState(StrEnum):
+    """The state of an item's text in one language, after the translation tools people already
+    use (Weblate, Pontoon). Each human state records who and when."""
+
+    ORIGINAL = "original"
+    """The item's own language: what the source wrote."""
+    NEEDS_TRANSLATION = "needs_translation"
+    """No engine could translate it: a translator must write it."""
+    MACHINE = "machine"
+    """Machine output nobody has looked at yet."""
+    NEEDS_EDITING = "needs_editing"
+    """Marked by a reviewer (or by the quality flags) as needing a correction."""
+    REVIEWED = "reviewed"
+    """Read, and corrected where needed, by an editor."""
+    APPROVED = "approved"
+    """Accepted by an approver: final."""
+
+
+HUMAN_TEXT_STATES = frozenset({TextState.REVIEWED, TextState.APPROVED})
+"""States a person gave: the machine never overwrites a text in one of them."""
+
+UNREVIEWED_TEXT_STATES = frozenset({TextState.MACHINE, TextState.NEEDS_EDITING})
+"""States that block approval unless the approver accepts them explicitly (audited)."""
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    """Signed up, confirmation link not yet followed (double opt-in)."""
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    """Suppressed after a hard bounce."""
+    COMPLAINED = "complained"
+    """Suppressed after a spam complaint (ARF)."""
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    DEAD = "dead"
+    """Its process vanished (killed) without finishing: found by a later run."""
+
+
+class SubmissionStatus(StrEnum):
+    """What an ambassador sees of their submission."""
+
+    RECEIVED = "received"
+    IN_INBOX = "in_inbox"
+    IN_EDITION = "in_edition"
+    PUBLISHED = "published"
+    RETURNED = "returned"
+    """Sent back by an editor with a comment."""
+    FAILED = "failed"
+    """The link could not be collected (the error is stored)."""
+
+
+__all__ = [
+    "HUMAN_TEXT_STATES",
+    "UNREVIEWED_TEXT_STATES",
+    "DeliveryStatus",
+    "EditionStatus",
+    "ItemOrigin",
+    "ItemStatus",
+    "Role",
+    "RunStatus",
+    "SubmissionStatus",
+    "SubscriberStatus",
+    "TextState",
+]
