@@ -91,6 +91,8 @@ class CollectedItem:
     published_at: datetime | None = None
     enclosures: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    """The feed's own categories of the item (RSS ``<category>``, Atom ``term``/``label``)."""
 
 
 FetchOutcome = Literal["new", "unchanged", "not_modified", "failed"]

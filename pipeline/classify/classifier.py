@@ -13,9 +13,11 @@ from collections.abc import Sequence
 
 from pipeline.records import REGIONS, THEMES, Classification, CollectedItem, SourceSpec
 
+from .features import item_features
 from .gazetteer import Gazetteer, count_regions, load_default_gazetteer
 from .language import UNDETERMINED, detect_language
 from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
+from .model import RelevanceModel, load_default_model
 from .taxonomy import EXTRA_LANGUAGES, TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
 from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, get_stemmer, tokenize_words
 
@@ -180,9 +182,15 @@ def classify_item(
     source_relevance: str = "check",
     taxonomy: Taxonomy | None = None,
     gazetteer: Gazetteer | None = None,
+    categories: Sequence[str] = (),
+    model: RelevanceModel | None = None,
+    use_model: bool = True,
 ) -> Classification:
     """Classify one item from its title and text, with the source's defaults as fallbacks.
 
+    Relevance is decided by the trained model (:mod:`pipeline.classify.model`, the bundled one
+    unless ``model`` is given) over the text, the feed's ``categories`` and the rules' scores;
+    the rules decide alone when no model is bundled or ``use_model`` is false.
     ``source_relevance="always"`` makes the item relevant whatever its text (a soil-science
     journal). Never raises on bad text; evidence is JSON-serialisable.
     """
@@ -206,7 +214,23 @@ def classify_item(
     context = min(context, vocabulary)
     raw_score = vocabulary + subject + context
     threshold = settings["relevance_threshold"]
-    relevant = raw_score >= threshold or source_relevance == "always"
+    rules_relevant = raw_score >= threshold
+    model = model or (load_default_model() if use_model else None)
+    prediction = None
+    if model is not None:
+        rule_scores = {"score": raw_score, "vocabulary": vocabulary, "subject": subject,
+                       "context": context}
+        rule_scores.update((f"theme:{tid}", m.score) for tid, m in scores.items()
+                           if tid != RELEVANCE)
+        features = item_features(
+            lang, title_words, body_words, stop_stems=taxonomy.stopwords.get(lang, frozenset()),
+            rule_scores=rule_scores, rule_threshold=threshold,
+            source_relevance=source_relevance, categories=categories)
+        prediction = model.predict(features)
+        decided = prediction.relevant
+    else:
+        decided = rules_relevant
+    relevant = decided or source_relevance == "always"
     themes = choose_themes(taxonomy, scores, source_themes, body_scores) if relevant else ()
 
     title_places = gazetteer.find_places(title_words)
@@ -226,6 +250,11 @@ def classify_item(
     evidence: dict[str, object] = {
         "lang": {"detected": detected, "source": source_lang, "used": lang},
         "relevance": {
+            "decided_by": "source" if source_relevance == "always" else (
+                "model" if prediction is not None else "rules"),
+            "model": prediction.evidence(model) if prediction is not None and model else None,
+            "to_check": bool(prediction and prediction.to_check),
+            "rules_relevant": rules_relevant,
             "score": round(raw_score, 3),
             "threshold": threshold,
             "parts": {
@@ -258,7 +287,8 @@ def classify_item(
         relevant=relevant,
         themes=themes,
         regions=regions,
-        relevance_score=round(raw_score / (raw_score + threshold), 4),
+        relevance_score=round(prediction.probability if prediction is not None
+                              else raw_score / (raw_score + threshold), 4),
         evidence=evidence,
     )
 
@@ -279,4 +309,5 @@ def classify_collected_item(
         source_themes=source.themes,
         source_relevance=source.relevance,
         taxonomy=taxonomy,
+        categories=item.categories,
     )

@@ -103,3 +103,50 @@ def inspect_classify(taxonomy_path: Path | None, evidence: bool) -> None:
             out["relevance_score"] = result.relevance_score
             out["evidence"] = result.evidence
         click.echo(json.dumps(out, ensure_ascii=False))
+
+
+DATA_DIR = DEFAULT_ITEMS_PATH.parent
+TRAINING_SETS = ("items.jsonl", "heldout_items.jsonl", "heldout2_items.jsonl",
+                 "general_items.jsonl")
+"""The labelled sets the bundled model is trained on. ``heldout3_items.jsonl`` and
+``general_blind_items.jsonl`` are kept out: they measure the model on items it never saw."""
+
+
+@click.group("classify")
+def classify_group() -> None:
+    """Train the relevance model."""
+
+
+@classify_group.command("train")
+@click.option("--items", "items_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Labelled JSON Lines file (repeatable); default: the project's training sets.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model (JSON, weights beside it as .npz); default: the "
+                   "bundled model.")
+@click.option("--corrections/--no-corrections", default=True, show_default=True,
+              help="Also learn from the editors' corrections stored in the database.")
+@click.pass_obj
+def classify_train(app: object, items_paths: tuple[Path, ...], out: Path | None,
+                   corrections: bool) -> None:
+    """Train the relevance model on the labelled sets and the editors' corrections."""
+    from pipeline.app import App
+    from pipeline.classify.model import DEFAULT_MODEL_PATH
+    from pipeline.jobs.train import train_relevance
+
+    paths = list(items_paths) or [DATA_DIR / name for name in TRAINING_SETS
+                                  if (DATA_DIR / name).is_file()]
+    if not paths:
+        raise ConfigError("no labelled items to train on: give --items FILE")
+    target = out or DEFAULT_MODEL_PATH
+    try:
+        report = train_relevance(app if corrections and isinstance(app, App) else None,
+                                 paths, target)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    meta = report.model.metadata
+    click.echo(f"trained on {report.items} items ({report.relevant} relevant) from "
+               f"{', '.join(f'{k} {v}' for k, v in meta['training_origins'].items())}")
+    click.echo(f"cross-validated precision {report.cv_precision:.3f}, recall "
+               f"{report.cv_recall:.3f}, threshold {report.model.threshold}")
+    click.echo(f"model {report.model.version} written to {target}")

@@ -14,6 +14,7 @@ STAGE_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("inspect", "article", "pipeline.commands.collect:inspect_article"),
     ("inspect", "classify", "pipeline.commands.classify:inspect_classify"),
     ("eval", "classify", "pipeline.commands.classify:eval_classify"),
+    ("", "classify", "pipeline.commands.classify:classify_group"),
     ("", "translate-text", "pipeline.commands.translate:translate_text"),
     ("", "translate", "pipeline.commands.tmx:translate_group"),
     ("", "render-plan", "pipeline.commands.render:render_plan_command"),

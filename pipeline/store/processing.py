@@ -141,3 +141,26 @@ def mark_item_failed(session: Session, item_id: int, error: str) -> None:
     item.status = "failed"
     item.warnings = [*(item.warnings or []), error[:500]]
     item.updated_at = datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedItem:
+    """An item whose labels an editor corrected: a training example for the relevance model."""
+
+    id: int
+    title: str
+    text: str
+    relevant: bool
+    lang: str | None
+
+
+def load_corrections(session: Session) -> list[CorrectedItem]:
+    """Items whose classification has ``corrected_by`` set, with their corrected relevance."""
+    rows = session.execute(
+        select(Item.id, Item.title, Item.body, Item.summary, Classification.relevant,
+               Classification.lang)
+        .join(Classification, Classification.item_id == Item.id)
+        .where(Classification.corrected_by.is_not(None))
+        .order_by(Item.id))
+    return [CorrectedItem(item_id, title or "", body or summary or "", bool(relevant), lang)
+            for item_id, title, body, summary, relevant, lang in rows]

@@ -1,0 +1,147 @@
+"""The trained relevance model: a logistic regression over hashed, named features.
+
+The model is two plain files written by ``pipeline classify train``: ``NAME.json`` (version,
+when and on what it was trained, the hash of its training set, its decision threshold and the
+"to check" band) and ``NAME.npz`` (the weight vector, read with ``allow_pickle=False``: loading a
+model never runs code). Inference needs only NumPy; scikit-learn is needed to train.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.errors import ConfigError
+
+from .features import DIMENSION, FEATURE_VERSION, Features, hash_feature
+
+DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "relevance_model.json"
+EXPLAIN_TERMS = 6
+"""Features shown for and against a decision in its evidence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The model's view of one item: probability, decision and why."""
+
+    probability: float
+    relevant: bool
+    to_check: bool
+    supporting: list[tuple[str, float]] = field(default_factory=list)
+    """Features that pushed towards relevant, strongest first, with their contribution."""
+    opposing: list[tuple[str, float]] = field(default_factory=list)
+
+    def evidence(self, model: RelevanceModel) -> dict[str, object]:
+        return {
+            "probability": round(self.probability, 4),
+            "threshold": model.threshold,
+            "to_check": self.to_check,
+            "band": model.band,
+            "model_version": model.version,
+            "for": [[name, round(value, 3)] for name, value in self.supporting],
+            "against": [[name, round(value, 3)] for name, value in self.opposing],
+        }
+
+
+@dataclass(slots=True)
+class RelevanceModel:
+    """Weights over :data:`~pipeline.classify.features.DIMENSION` hashed features."""
+
+    weights: np.ndarray
+    intercept: float
+    threshold: float = 0.5
+    band: float = 0.15
+    """Items whose probability is within ``band`` of the threshold are marked "to check"."""
+    version: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, features: Features) -> tuple[float, dict[str, float]]:
+        """(log-odds, contribution of each named feature)."""
+        weights = self.weights
+        contributions: dict[str, float] = {}
+        total = self.intercept
+        for name, value in features.items():
+            if not value:
+                continue
+            contribution = float(weights[hash_feature(name)]) * value
+            if contribution:
+                contributions[name] = contribution
+                total += contribution
+        return total, contributions
+
+    def predict(self, features: Features) -> Prediction:
+        logit, contributions = self.score(features)
+        probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+        ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
+        return Prediction(
+            probability=probability,
+            relevant=probability >= self.threshold,
+            to_check=abs(probability - self.threshold) < self.band,
+            supporting=[kv for kv in ranked if kv[1] > 0][:EXPLAIN_TERMS],
+            opposing=[kv for kv in ranked if kv[1] < 0][:EXPLAIN_TERMS],
+        )
+
+
+def weights_path(path: Path) -> Path:
+    return path.with_suffix(".npz")
+
+
+def load_model(path: str | Path | None = None) -> RelevanceModel:
+    """Read a model written by :func:`save_model`; :class:`ConfigError` when it cannot be used."""
+    file = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+        with np.load(weights_path(file), allow_pickle=False) as arrays:
+            weights = np.asarray(arrays["weights"], dtype=np.float32)
+    except OSError as exc:
+        raise ConfigError(f"cannot read relevance model: {exc.strerror}", file=str(file)) from exc
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"invalid relevance model: {exc}", file=str(file)) from exc
+    if not isinstance(meta, dict) or meta.get("feature_version") != FEATURE_VERSION:
+        raise ConfigError(
+            f"relevance model made for features version {meta.get('feature_version')!r}, "
+            f"this pipeline has version {FEATURE_VERSION}: run 'pipeline classify train'",
+            file=str(file),
+        )
+    if weights.shape != (DIMENSION,):
+        raise ConfigError(f"weights have shape {weights.shape}, expected ({DIMENSION},)",
+                          file=str(file))
+    return RelevanceModel(
+        weights=weights,
+        intercept=float(meta["intercept"]),
+        threshold=float(meta.get("threshold", 0.5)),
+        band=float(meta.get("band", 0.15)),
+        version=str(meta.get("version", "")),
+        metadata=meta,
+    )
+
+
+def save_model(model: RelevanceModel, path: str | Path) -> Path:
+    """Write ``path`` (JSON metadata) and its ``.npz`` weights; returns the JSON path."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        **model.metadata,
+        "feature_version": FEATURE_VERSION,
+        "intercept": model.intercept,
+        "threshold": model.threshold,
+        "band": model.band,
+        "version": model.version,
+    }
+    np.savez_compressed(weights_path(file), weights=model.weights.astype(np.float32))
+    file.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return file
+
+
+@lru_cache(maxsize=1)
+def load_default_model() -> RelevanceModel | None:
+    """The bundled model, read once; ``None`` when none is bundled (the rules decide alone)."""
+    if not DEFAULT_MODEL_PATH.is_file():
+        return None
+    return load_model(DEFAULT_MODEL_PATH)
