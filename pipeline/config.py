@@ -82,6 +82,12 @@ def _list_of(choices: tuple[str, ...]) -> Callable[[Any, str], tuple[str, ...]]:
     return check
 
 
+def _expect_country(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+        raise ConfigError(f"expected an ISO 3166 country code like 'ES', got {value!r}", path=path)
+    return value
+
+
 def _expect_bool(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"expected true or false, got {value!r}", path=path)
@@ -101,6 +107,7 @@ _SOURCE_SCHEMA: Mapping[str, _Field] = {
     "kind": _Field(_one_of(("feed", "page")), default="feed"),
     "lang": _Field(_one_of(SOURCE_LANGUAGES), required=True),
     "region": _Field(_one_of(REGIONS)),
+    "country": _Field(_expect_country),
     "themes": _Field(_list_of(THEMES), default=()),
     "enabled": _Field(_expect_bool, default=True),
     "interval_minutes": _Field(_expect_interval, default=360),

@@ -53,6 +53,9 @@ class SourceSpec:
     region: str | None = None
     themes: tuple[str, ...] = ()
     enabled: bool = True
+    country: str | None = None
+    """ISO 3166 code of the outlet's country: the region of its items when they name no place,
+    and the context that settles an ambiguous place name."""
     interval_minutes: int = 360
     follow_links: bool = False
     relevance: Relevance = "check"

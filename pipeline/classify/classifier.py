@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pipeline.records import REGIONS, THEMES, Classification, CollectedItem, SourceSpec
 
 from .features import item_features
-from .gazetteer import Gazetteer, count_regions, load_default_gazetteer
+from .gazetteer import Gazetteer, count_regions, load_default_gazetteer, settle_ambiguous
 from .language import UNDETERMINED, detect_language
 from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
 from .model import RelevanceModel, load_default_model
@@ -180,6 +180,7 @@ def classify_item(
     source_region: str | None = None,
     source_themes: Sequence[str] = (),
     source_relevance: str = "check",
+    source_country: str | None = None,
     taxonomy: Taxonomy | None = None,
     gazetteer: Gazetteer | None = None,
     categories: Sequence[str] = (),
@@ -233,11 +234,17 @@ def classify_item(
     relevant = decided or source_relevance == "always"
     themes = choose_themes(taxonomy, scores, source_themes, body_scores) if relevant else ()
 
+    country_region = gazetteer.regions_by_code.get(source_country or "")
+    context_region = source_region if source_region in REGIONS else country_region
     title_places = gazetteer.find_places(title_words)
     body_places = gazetteer.find_places(body_words)
+    keep, dropped = settle_ambiguous(gazetteer, [*title_places, *body_places], context_region)
+    title_places = [p for p, k in zip(title_places, keep, strict=False) if k]
+    body_places = [p for p, k in zip(body_places, keep[len(keep) - len(body_places):],
+                                     strict=True) if k]
     region_scores = count_regions(title_places, settings["title_weight"])
     count_regions(body_places, 1.0, into=region_scores)
-    regions = choose_regions(region_scores, source_region, settings["region_min_score"])
+    regions = choose_regions(region_scores, context_region, settings["region_min_score"])
     worldwide = (
         bool(themes)
         and themes[0] == WORLDWIDE_THEME
@@ -279,6 +286,8 @@ def classify_item(
             r: round(s, 3) for r, s in sorted(region_scores.items(), key=lambda kv: -kv[1])
         },
         "region_fallback": sum(region_scores.values()) < settings["region_min_score"],
+        "region_context": {"source_region": source_region, "source_country": source_country,
+                           "ambiguous_dropped": dropped},
         "region_worldwide_subject": worldwide,
         "truncated": truncated,
     }
@@ -308,6 +317,7 @@ def classify_collected_item(
         source_region=source.region,
         source_themes=source.themes,
         source_relevance=source.relevance,
+        source_country=source.country,
         taxonomy=taxonomy,
         categories=item.categories,
     )

@@ -34,6 +34,8 @@ class LabelledItem:
     relevant: bool
     themes: tuple[str, ...]
     regions: tuple[str, ...]
+    source_country: str | None = None
+    """The outlet's country when the set records it (general-outlet sets): context for regions."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ class EvaluationReport:
         return {
             "language_accuracy_titles": round(self.language_accuracy_titles, 4),
             "relevance_f1": round(self.relevance.f1, 4),
+            "relevance_precision": round(self.relevance.precision, 4),
+            "relevance_recall": round(self.relevance.recall, 4),
             "primary_region_accuracy": round(self.primary_region_accuracy, 4),
             "theme_micro_f1": round(self.theme_micro_f1, 4),
         }
@@ -109,6 +113,7 @@ def parse_labelled_item(raw: object, where: str, file: str) -> LabelledItem:
         relevant=bool(raw["relevant"]),
         themes=tuple(themes),
         regions=tuple(regions),
+        source_country=str(raw["source_country"]) if raw.get("source_country") else None,
     )
 
 
@@ -158,10 +163,11 @@ def is_wrong(item: LabelledItem, result: Classification) -> bool:
 
 
 def evaluate_items(
-    items: Sequence[LabelledItem], taxonomy: Taxonomy | None = None
+    items: Sequence[LabelledItem], taxonomy: Taxonomy | None = None, *, use_model: bool = True
 ) -> EvaluationReport:
     """Classify every labelled item and compare with its labels."""
-    results = [classify_item(i.title, i.text, taxonomy=taxonomy) for i in items]
+    results = [classify_item(i.title, i.text, taxonomy=taxonomy, source_country=i.source_country,
+                             use_model=use_model) for i in items]
     pairs = list(zip(items, results, strict=True))
     title_hits = sum(detect_language(i.title) == i.lang for i in items)
     item_hits = sum(r.lang == i.lang for i, r in pairs)
@@ -204,9 +210,12 @@ def evaluate_items(
     )
 
 
-def evaluate_classifier(path: str | Path, taxonomy: Taxonomy | None = None) -> EvaluationReport:
-    """Read a labelled JSON Lines file and evaluate the classifier on it."""
-    return evaluate_items(read_labelled_items(path), taxonomy)
+def evaluate_classifier(
+    path: str | Path, taxonomy: Taxonomy | None = None, *, use_model: bool = True
+) -> EvaluationReport:
+    """Read a labelled JSON Lines file and evaluate the classifier on it (``use_model=False``:
+    the rules alone decide relevance)."""
+    return evaluate_items(read_labelled_items(path), taxonomy, use_model=use_model)
 
 
 def format_report(report: EvaluationReport) -> str:

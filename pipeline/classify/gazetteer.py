@@ -48,6 +48,11 @@ class Gazetteer:
 
     index: dict[str, list[Place]] = field(default_factory=dict)
     regions_by_code: dict[str, str] = field(default_factory=dict)
+    ambiguous: set[Key] = field(default_factory=set)
+    """Names that also name places in other regions (``[ambiguous]``): settled by context."""
+
+    def is_ambiguous(self, place: Place) -> bool:
+        return place.key in self.ambiguous
 
     def add(self, name: str, code: str, region: str | None, *, capitalised: bool) -> None:
         key = tuple(fold_accents(w.lower()) for w in tokenize_words(name))
@@ -145,6 +150,8 @@ def build_gazetteer(path: str | Path | None = None) -> Gazetteer:
             )
         return region
 
+    for name in read_name_table(data, "ambiguous", str(file)).get("names", []):
+        gazetteer.ambiguous.add(tuple(fold_accents(w.lower()) for w in tokenize_words(name)))
     ignore = read_name_table(data, "ignore", str(file)).get("names", [])
     for name in ignore:
         gazetteer.add(name, "", None, capitalised=False)
@@ -174,6 +181,30 @@ def build_gazetteer(path: str | Path | None = None) -> Gazetteer:
 def load_default_gazetteer() -> Gazetteer:
     """The bundled gazetteer, built once per process."""
     return build_gazetteer(DEFAULT_PLACES_PATH)
+
+
+def settle_ambiguous(
+    gazetteer: Gazetteer, places: Sequence[tuple[str, Place]], context_region: str | None
+) -> tuple[list[bool], list[str]]:
+    """Which places to keep (one flag each) and the ambiguous names the context contradicts.
+
+    An ambiguous name ("Los Ángeles", "Córdoba") is kept when an unambiguous place of the text
+    is in its region, or when the text names no other region and the outlet's region
+    (``context_region``, from its country) is its region or unknown; it is dropped otherwise:
+    "el embalse de Los Ángeles" in an item that also names Extremadura is in Europe.
+    """
+    firm = {p.region for _text, p in places
+            if p.region and p.region != "global" and not gazetteer.is_ambiguous(p)}
+    keep: list[bool] = []
+    dropped: list[str] = []
+    for text, place in places:
+        agrees = not gazetteer.is_ambiguous(place) or (
+            (place.region in firm) if firm
+            else (context_region is None or place.region == context_region))
+        keep.append(agrees)
+        if not agrees:
+            dropped.append(text)
+    return keep, dropped
 
 
 def count_regions(
