@@ -50,6 +50,11 @@ class Settings:
     allow_private_addresses: bool = False
     """Only for tests and the offline demo, which serve feeds from 127.0.0.1."""
     log_format: str = "logfmt"
+    section_order: tuple[str, ...] = (
+        "initiative", "soil-carbon", "practices", "policy", "finance", "science",
+        "food-security", "land-restoration", "other")
+    """Order of the Press Review's sections: theme ids and ``other`` (relevant items with no
+    theme); the Initiative's own news first by default."""
 
     @property
     def resolved_database_url(self) -> str:

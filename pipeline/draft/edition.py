@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from pipeline.draft.plan import Candidate, EditionPlan, Entry, Event, KeyFigure, LocalText, Section
@@ -11,6 +11,10 @@ from pipeline.errors import EditionError
 from pipeline.records import REGIONS, THEMES
 
 PRESS_REVIEW_LIMIT = 60
+OTHER_SECTION = "other"
+"""Relevant items with no theme: their own "Other news" section, never "The Initiative"."""
+DEFAULT_SECTION_ORDER: tuple[str, ...] = ("initiative", *[t for t in THEMES if t != "initiative"],
+                                          OTHER_SECTION)
 FROM_THE_PRESS_LIMIT = 5
 AGENDA_HORIZON = timedelta(days=183)
 AGENDA_LIMIT = 12
@@ -32,14 +36,23 @@ def draft_press_review(
     until_at: datetime,
     published_ids: frozenset[str] = frozenset(),
     limit: int = PRESS_REVIEW_LIMIT,
+    section_order: Sequence[str] = DEFAULT_SECTION_ORDER,
 ) -> EditionPlan:
     """Draft a Press Review: one section per primary theme, entries grouped by primary region.
 
     Relevant press items dated in ``[since_at, until_at)`` and not in ``published_ids``; one
     entry per story (other versions become "also in" links); the ``limit`` best stories are kept.
-    Sections follow the taxonomy order; a theme without entries has no section.
+    Sections follow ``section_order`` (theme ids and ``other``; ids it leaves out come after, in
+    the taxonomy's order); an item with no theme goes to ``other``; a section without entries
+    is left out.
     """
     _check_period(since_at, until_at)
+    unknown = [s for s in section_order if s not in THEMES and s != OTHER_SECTION]
+    if unknown:
+        raise EditionError(f"section_order: unknown section {unknown[0]!r} (expected theme ids "
+                           f"or {OTHER_SECTION!r})")
+    order = [*dict.fromkeys(section_order)]
+    order += [s for s in (*THEMES, OTHER_SECTION) if s not in order]
     stories, warnings = merge_stories(
         candidates, since_at=since_at, until_at=until_at, published_ids=published_ids
     )
@@ -48,12 +61,12 @@ def draft_press_review(
         stories = stories[:limit]
     by_theme: dict[str, list[Entry]] = {}
     for rank, story in enumerate(stories, start=1):
-        theme = primary(story.lead.themes, THEMES, "initiative")
+        theme = primary(story.lead.themes, THEMES, OTHER_SECTION)
         region = primary(story.lead.regions, REGIONS, "global")
         by_theme.setdefault(theme, []).append(make_entry(story, rank, region))
     sections = tuple(
         Section(id=f"theme-{theme}", entries=tuple(order_by_region(by_theme[theme])))
-        for theme in THEMES
+        for theme in order
         if theme in by_theme
     )
     if not sections:

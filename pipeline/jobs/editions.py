@@ -183,7 +183,8 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
         published = published_item_ids(session)
     if kind == "press-review":
         plan = draft_press_review(candidates, since_at=since_at, until_at=until_at,
-                                  published_ids=published)
+                                  published_ids=published,
+                                  section_order=app.settings.section_order)
     else:
         agenda = sorted([*events, *events_from_items(candidates)],
                         key=lambda e: (e.starts_at, e.event_id))

@@ -27,6 +27,10 @@ BLIND_PATH = DATA_DIR / "heldout2_items.jsonl"
 BLIND_FLOOR_PATH = DATA_DIR / "heldout2_floor.json"
 BLIND3_PATH = DATA_DIR / "heldout3_items.jsonl"
 BLIND3_FLOOR_PATH = DATA_DIR / "heldout3_floor.json"
+GENERAL_PATH = DATA_DIR / "general_items.jsonl"
+GENERAL_FLOOR_PATH = DATA_DIR / "general_floor.json"
+GENERAL_BLIND_PATH = DATA_DIR / "general_blind_items.jsonl"
+GENERAL_BLIND_FLOOR_PATH = DATA_DIR / "general_blind_floor.json"
 
 
 def test_labelled_set_is_large_balanced_and_covers_every_label(
@@ -68,7 +72,9 @@ def test_held_out_sets_are_separate_real_and_labelled(path: Path) -> None:
 @pytest.mark.parametrize(
     ("items_path", "floor_path"), [(ITEMS_PATH, FLOOR_PATH), (HELDOUT_PATH, HELDOUT_FLOOR_PATH),
                                       (BLIND_PATH, BLIND_FLOOR_PATH),
-                                      (BLIND3_PATH, BLIND3_FLOOR_PATH)]
+                                      (BLIND3_PATH, BLIND3_FLOOR_PATH),
+                                      (GENERAL_PATH, GENERAL_FLOOR_PATH),
+                                      (GENERAL_BLIND_PATH, GENERAL_BLIND_FLOOR_PATH)]
 )
 def test_quality_does_not_drop_below_the_floor(items_path: Path, floor_path: Path) -> None:
     floor = json.loads(floor_path.read_text(encoding="utf-8"))

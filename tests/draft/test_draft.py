@@ -175,3 +175,22 @@ def test_plan_round_trips_through_json() -> None:
     assert plan_to_json(plan_from_json(document)) == document
     with pytest.raises(EditionError, match="not a valid edition plan"):
         plan_from_json('{"kind": "newsletter"}')
+
+
+def test_items_with_no_theme_go_to_other_news_and_the_initiative_comes_first() -> None:
+    candidates = [make("a", themes=()), make("b", themes=("initiative",)),
+                  make("c", themes=("policy",))]
+    plan = draft_press_review(candidates, since_at=SINCE, until_at=UNTIL)
+    ids = [s.id for s in plan.sections]
+    assert ids == ["theme-initiative", "theme-policy", "theme-other"]
+    assert [e.item_id for e in plan.sections[-1].entries] == ["a"]
+
+
+def test_section_order_is_a_setting() -> None:
+    candidates = [make("a", themes=()), make("b", themes=("initiative",)),
+                  make("c", themes=("policy",))]
+    plan = draft_press_review(candidates, since_at=SINCE, until_at=UNTIL,
+                              section_order=("other", "policy"))
+    assert [s.id for s in plan.sections] == ["theme-other", "theme-policy", "theme-initiative"]
+    with pytest.raises(EditionError, match="unknown section 'sport'"):
+        draft_press_review(candidates, since_at=SINCE, until_at=UNTIL, section_order=("sport",))

@@ -1,0 +1,38 @@
+"""Regions resolved from context: ambiguous names, institutions, regional bodies, the outlet's
+country."""
+
+from __future__ import annotations
+
+from pipeline.classify import classify_item
+
+
+def test_an_ambiguous_place_yields_to_the_other_places_and_the_outlet_country() -> None:
+    text = ("La Junta de Extremadura instala barreras de ceniza en el embalse de Los Ángeles "
+            "tras el incendio que quemó 3.000 hectáreas de monte y cultivos.")
+    result = classify_item("Barreras contra la ceniza en el embalse de Los Ángeles", text,
+                           source_country="ES")
+    assert result.regions[:1] == ("europe",)
+    context = result.evidence["region_context"]
+    assert "Los Ángeles" in context["ambiguous_dropped"]  # type: ignore[index]
+    alone = classify_item("Embalse de Los Ángeles: nivel bajo", "El embalse sigue bajo.",
+                          source_country="ES")
+    assert alone.regions[:1] == ("europe",)
+
+
+def test_an_institution_stands_for_its_country() -> None:
+    result = classify_item("El INTA mide el carbono del suelo en la siembra directa",
+                           "Los ensayos del INTA muestran más carbono orgánico en los suelos.")
+    assert result.regions[:1] == ("latin-america-caribbean",)
+
+
+def test_a_regional_farm_union_is_in_europe() -> None:
+    result = classify_item("Les Paysans de la Loire misent sur l'agroécologie",
+                           "Les agriculteurs des Pays de la Loire testent les couverts végétaux.")
+    assert result.regions[:1] == ("europe",)
+
+
+def test_an_item_naming_no_place_takes_its_outlet_country_region() -> None:
+    text = "Les agriculteurs craignent pour leurs récoltes après trois mois sans pluie."
+    assert classify_item("Sécheresse : les céréaliers inquiets", text,
+                         source_country="FR").regions == ("europe",)
+    assert classify_item("Sécheresse : les céréaliers inquiets", text).regions == ("global",)
