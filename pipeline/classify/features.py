@@ -30,9 +30,19 @@ RULE_SCORE_CAP = 4.0
 Features = dict[str, float]
 
 
+_HASHES: dict[str, int] = {}
+HASH_CACHE_MAX = 500_000
+
+
 def hash_feature(name: str) -> int:
-    """The index of a feature name in the weight vector (stable: CRC-32 of its UTF-8 bytes)."""
-    return zlib.crc32(name.encode("utf-8")) & (DIMENSION - 1)
+    """The index of a feature name in the weight vector (stable: CRC-32 of its UTF-8 bytes),
+    cached: the same words come back item after item."""
+    index = _HASHES.get(name)
+    if index is None:
+        if len(_HASHES) >= HASH_CACHE_MAX:
+            _HASHES.clear()
+        index = _HASHES[name] = zlib.crc32(name.encode("utf-8")) & (DIMENSION - 1)
+    return index
 
 
 def stems_of(lang: str, words: Sequence[str], stop_stems: frozenset[str]) -> list[str]:
