@@ -241,11 +241,16 @@ def send(edition_id: int, dry_run: bool) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@pass_app
+def serve(app: App, host: str, port: int) -> None:
     """The web app: review UI, ambassador portal, subscription pages."""
-    raise PipelineError("the web app is not built yet: it comes with the review UI; "
-                        "`pipeline render` and the demo's preview show editions meanwhile")
+    from pipeline.web.app import create_app
+    from pipeline.web.server import serve as run_server
+
+    asgi = create_app(app)
+    click.echo(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
+    run_server(asgi, host, port)
 
 
 @cli.command()
@@ -340,6 +345,23 @@ def users_add(app: App, name: str, role: str, region: str | None, password_stdin
         user = add_user(session, name, role, password, region)
         record_audit(session, "cli", "user.add", f"user:{name}", role=role, region=region)
     click.echo(f"user {user.name} ({user.role}{', ' + region if region else ''}) created")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@pass_app
+def users_passwd(app: App, name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME and sign them out of every session."""
+    from pipeline.jobs.accounts import change_password
+    from pipeline.permissions import SYSTEM
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    ended = change_password(app, SYSTEM, name, password)
+    click.echo(f"password of {name} changed; {ended} session(s) signed out")
 
 
 @cli.group()

@@ -16,6 +16,8 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
     ├── ParseError               a feed or page that cannot be read at all (XML bombs included)
     ├── TranslationError         no engine for a pair, engine crashed beyond recovery
     ├── PermissionDenied         the actor's role may not do this (pipeline.permissions)
+    ├── SignInRefused            wrong name or password (one message for both)
+    │   └── TooManyAttempts      sign-in rate limit reached (per account or per address)
     ├── EditionError             a state change the edition status machine refuses
     ├── RenderError              a template or MJML that fails to render or validate
     └── DeliveryError            SMTP failures that stop a send
@@ -99,6 +101,18 @@ class TranslationError(PipelineError):
 
 class PermissionDenied(PipelineError):
     """The actor's role (or region) does not allow the action; see pipeline.permissions."""
+
+
+class SignInRefused(PipelineError):
+    """A wrong name or password: the message never says which."""
+
+
+class TooManyAttempts(SignInRefused):
+    """Too many refused sign-ins for an account or from an address; retry after a while."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class EditionError(PipelineError):

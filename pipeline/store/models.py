@@ -271,6 +271,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The web interface's language (fr, en, es); None follows the browser's Accept-Language."""
 
 
 class AuditEntry(Base):
@@ -312,6 +314,34 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; this table keeps only its SHA-256,
+    so a copy of the database opens no session."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """Hex SHA-256 of the cookie's token."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    """The token every state-changing request of this session must carry."""
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    last_seen_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class LoginFailure(Base):
+    """One refused sign-in, counted per account and per address (rate limiting that holds
+    across workers and hosts sharing the database)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 Index("ix_items_source_fetched", Item.source_id, Item.fetched_at)

@@ -1,0 +1,54 @@
+"""Names the interface shows for stored ids (publications, edition states, sections, roles).
+
+The msgids of publications and sections are those of the rendered editions, so one translation
+serves both.
+"""
+
+from __future__ import annotations
+
+from pipeline.states import EditionStatus, Role
+from pipeline.web.i18n import N_
+
+PUBLICATIONS = {"press-review": N_("Press Review"), "newsletter": N_("Newsletter")}
+
+EDITION_STATUSES = {
+    EditionStatus.DRAFT: N_("Draft"),
+    EditionStatus.IN_REVIEW: N_("In review"),
+    EditionStatus.APPROVED: N_("Approved"),
+    EditionStatus.SENDING: N_("Sending"),
+    EditionStatus.PAUSED: N_("Paused"),
+    EditionStatus.SENT: N_("Sent"),
+    EditionStatus.CANCELLED: N_("Cancelled"),
+}
+
+ROLES = {Role.EDITOR: N_("Editor"), Role.APPROVER: N_("Approver"),
+         Role.AMBASSADOR: N_("Ambassador"), Role.ADMIN: N_("Administrator")}
+
+SECTIONS = {
+    "theme-soil-carbon": N_("Soil carbon"),
+    "theme-practices": N_("Farming practices"),
+    "theme-policy": N_("Policy"),
+    "theme-finance": N_("Finance"),
+    "theme-science": N_("Science"),
+    "theme-food-security": N_("Food security"),
+    "theme-land-restoration": N_("Land restoration"),
+    "theme-initiative": N_("The Initiative"),
+    "editorial": N_("Editorial"),
+    "initiative": N_("News of the Initiative"),
+    "partners": N_("News from Partners and Members"),
+    "success-stories": N_("Success stories"),
+    "key-figures": N_("Key figures"),
+    "practical-sheets": N_("Practical information sheets"),
+    "agenda": N_("Agenda"),
+    "from-the-press": N_("From the press"),
+}
+
+REGIONS = {
+    "africa": N_("Africa"),
+    "asia": N_("Asia"),
+    "europe": N_("Europe"),
+    "latin-america-caribbean": N_("Latin America and the Caribbean"),
+    "north-america": N_("North America"),
+    "oceania": N_("Oceania"),
+    "global": N_("Global"),
+}

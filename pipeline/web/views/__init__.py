@@ -1,0 +1,10 @@
+"""The rooms of the web app, one module each; :data:`VIEWS` lists every view the app serves.
+
+A new room adds its module here and a row per view to ``tests/web/routes.py``."""
+
+from __future__ import annotations
+
+from pipeline.web.routing import View
+from pipeline.web.views import account, auth, editions
+
+VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS)
