@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from pipeline.store.db import head_revision
 from tests.conftest import run_pipeline
 
 
@@ -24,12 +25,12 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
 def test_db_upgrade_creates_sqlite_under_var(tmp_path: Path) -> None:
     done = run_pipeline(["db", "upgrade"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "migrated from empty to 0002" in done.stdout
+    assert f"migrated from empty to {head_revision()}" in done.stdout
     db_file = tmp_path / "var" / "pipeline.sqlite3"
     with sqlite3.connect(db_file) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     again = run_pipeline(["db", "upgrade"], cwd=tmp_path)
-    assert "already at revision 0002" in again.stdout
+    assert f"already at revision {head_revision()}" in again.stdout
 
 
 def test_unreachable_database_is_one_line_exit_1(tmp_path: Path) -> None:
@@ -75,7 +76,7 @@ def test_users_add_and_duplicate(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "var" / "pipeline.sqlite3") as conn:
         rows = conn.execute("SELECT name, role, region, password_hash FROM users").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("amina", "ambassador", "africa")]
-    assert rows[0][3].startswith("scrypt$") and "correct horse" not in rows[0][3]
+    assert rows[0][3].startswith("$argon2id$") and "correct horse" not in rows[0][3]
 
 
 def test_subscribers_import_reports_bad_rows_and_updates(tmp_path: Path) -> None:

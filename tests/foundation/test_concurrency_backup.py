@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.store.backup import backup_db, restore_pg
-from pipeline.store.db import create_db_engine, make_sessionmaker, upgrade_db
+from pipeline.store.db import create_db_engine, head_revision, make_sessionmaker, upgrade_db
 from pipeline.store.models import Item
 
 WRITER = r"""
@@ -75,7 +75,7 @@ def test_sqlite_backup_restores_and_migrates(tmp_path: Path) -> None:
     target = backup_db(engine, tmp_path / "copy.sqlite3")
     writer.communicate(timeout=120)
     restored = create_db_engine(f"sqlite:///{target}")
-    assert upgrade_db(restored) == ("0002", "0002")
+    assert upgrade_db(restored) == (head_revision(), head_revision())
     with make_sessionmaker(restored)() as session:
         count = session.scalar(select(func.count()).select_from(Item)
                                .where(Item.canonical_url.like("https://x.org/fill/%")))
@@ -94,7 +94,7 @@ def test_postgres_backup_restores_into_a_fresh_database(
     fresh_url = str(request.getfixturevalue("postgres_url_second"))
     restore_pg(dump, fresh_url)
     restored = create_db_engine(fresh_url)
-    assert upgrade_db(restored) == ("0002", "0002")
+    assert upgrade_db(restored) == (head_revision(), head_revision())
     with make_sessionmaker(restored)() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 3 * 50 + 7
     restored.dispose()
@@ -121,7 +121,7 @@ def test_backup_then_upgrade_keeps_the_old_schema_copy(tmp_path: Path) -> None:
     backup = run_pipeline(["db", "backup", str(tmp_path / "before.sqlite3")], cwd=tmp_path)
     assert backup.returncode == 0, backup.stderr
     upgraded = run_pipeline(["db", "upgrade"], cwd=tmp_path)
-    assert "migrated from 0001 to 0002" in upgraded.stdout
+    assert f"migrated from 0001 to {head_revision()}" in upgraded.stdout
     copy = create_db_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
     assert current_revision(copy) == "0001"
     copy.dispose()
