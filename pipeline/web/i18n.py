@@ -12,11 +12,11 @@ checkout needs no compile step. ``pybabel extract -F babel.cfg`` finds the strin
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_interval, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -75,10 +75,11 @@ def format_day(value: datetime | None, lang: str) -> str:
 
 
 def format_moment(value: datetime | None, lang: str) -> str:
-    """A date and time in UTC, short, in the language's order."""
+    """A day and a time (UTC) in the language's way: ``28 nov. 2026, 06:00 UTC``."""
     if value is None:
         return ""
-    return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=lang) + " UTC"
+    day = format_date(value.date(), format="medium", locale=lang)
+    return f"{day}, {format_time(value, format='short', tzinfo=UTC, locale=lang)} UTC"
 
 
 def format_days(start_at: datetime, last_at: datetime, lang: str) -> str:

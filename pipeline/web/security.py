@@ -38,7 +38,7 @@ framed. A later room that needs more (the preview's sandboxed iframe: ``frame-sr
 sets its own header on its response, which this middleware then leaves alone."""
 
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "serial=(), bluetooth=(), display-capture=()")
+                      "serial=(), display-capture=()")
 
 
 def security_headers(*, https: bool) -> list[tuple[bytes, bytes]]:

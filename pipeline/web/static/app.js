@@ -65,7 +65,8 @@
     if (key === "?") { event.preventDefault(); toggleHelp(); return; }
     if (key === "j") { event.preventDefault(); move(1); return; }
     if (key === "k") { event.preventDefault(); move(-1); return; }
-    if (key === "Enter" && event.target !== document.body) { return; }
+    if (key === "Enter" && event.target.closest &&
+        event.target.closest("a, button, summary, dialog[open]")) { return; }
     if ((key === "Enter" || key === "o") && current) {
       var link = current.querySelector("a[href]");
       if (link) { event.preventDefault(); link.click(); }
