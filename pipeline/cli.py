@@ -246,11 +246,14 @@ def send(edition_id: int, dry_run: bool) -> None:
 def serve(app: App, host: str, port: int) -> None:
     """The web app: review UI, ambassador portal, subscription pages."""
     from pipeline.web.app import create_app
+    from pipeline.web.server import bound_port, listen
     from pipeline.web.server import serve as run_server
 
+    sock = listen(host, port)
     asgi = create_app(app)
-    click.echo(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
-    run_server(asgi, host, port)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"web app on http://{shown}:{bound_port(sock)}/ (Ctrl-C to stop)")
+    run_server(asgi, sock)
 
 
 @cli.command()
