@@ -129,8 +129,6 @@ class Ctx:
     def gettext(self, message: str, **values: Any) -> str:
         return self.config.templates.gettext(self.lang, message, **values)
 
-    _ = gettext
-
     def render(self, template: str, status_code: int = 200,
                headers: Mapping[str, str] | None = None, **context: Any) -> HTMLResponse:
         values = {"lang": self.lang, "csrf_token": self.csrf_token, "visitor": self.visitor,
