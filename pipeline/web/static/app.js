@@ -53,7 +53,12 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) { return; }
-    if (typing(event.target)) { return; }
+    var target = event.target;
+    if (typing(target)) { return; }
+    if (target.closest && target.closest("dialog:not([open])")) {
+      target.blur();  // focus left behind in the closed help dialog
+      target = document.body;
+    }
     var key = event.key;
     if (pendingG) {
       pendingG = false;
@@ -65,8 +70,8 @@
     if (key === "?") { event.preventDefault(); toggleHelp(); return; }
     if (key === "j") { event.preventDefault(); move(1); return; }
     if (key === "k") { event.preventDefault(); move(-1); return; }
-    if (key === "Enter" && event.target.closest &&
-        event.target.closest("a, button, summary, dialog[open]")) { return; }
+    if (key === "Enter" && target.closest &&
+        target.closest("a, button, summary, dialog[open]")) { return; }
     if ((key === "Enter" || key === "o") && current) {
       var link = current.querySelector("a[href]");
       if (link) { event.preventDefault(); link.click(); }
