@@ -36,20 +36,22 @@ def check_views(views: tuple[View, ...]) -> None:
             seen.add(key)
 
 
-def create_app(app: App, *, policy: SessionPolicy | None = None) -> Starlette:
-    """The ASGI application. The database is migrated here, before the first request."""
+def create_app(app: App, *, policy: SessionPolicy | None = None,
+               views: tuple[View, ...] = VIEWS) -> Starlette:
+    """The ASGI application serving ``views`` (every room by default). The database is
+    migrated here, before the first request."""
     app.engine  # noqa: B018 - migrate now, not from two request threads at once
     https = app.settings.base_url.startswith("https://")
     static = StaticFiles()
     config = WebConfig(app=app, templates=Templates(static), static=static,
                        cookies=CookiePolicy(secure=https), policy=policy or SessionPolicy(),
                        origins=frozenset({origin_of(app.settings.base_url)} - {""}))
-    check_views(VIEWS)
+    check_views(views)
 
     def static_file(request: Request) -> Response:
         return static.respond(request)
 
-    routes: list[BaseRoute] = [view.route() for view in VIEWS]
+    routes: list[BaseRoute] = [declared.route() for declared in views]
     routes.append(Route("/static/{path:path}", static_file, name="static"))
 
     def on_http_error(request: Request, exc: Exception) -> Response:

@@ -323,3 +323,27 @@ def test_an_ambassador_lands_on_their_account_and_reads_no_edition(site: Site) -
     assert refused.status_code == 403
     assert "Your role does not allow this." in refused.text
     assert client.get(f"/editions/{site.edition_ids['newsletter/approved']}").status_code == 403
+
+
+def test_a_view_holds_an_ambassador_to_their_region(site: Site) -> None:
+    """``ctx.require`` with the row's region: the check later rooms (the ambassador portal)
+    make on each row, shown here on a probe view."""
+    from starlette.responses import PlainTextResponse
+    from starlette.testclient import TestClient
+
+    from pipeline.permissions import Action
+    from pipeline.web.routing import Ctx, view
+    from pipeline.web.views import VIEWS
+
+    @view("/probe/{region}", access=Action.SUBMIT)
+    def probe(ctx: Ctx) -> PlainTextResponse:
+        ctx.require(Action.SUBMIT, region=ctx.request.path_params["region"])
+        return PlainTextResponse("ok")
+
+    asgi = create_app(site.app, views=(*VIEWS, probe))
+    expected = {("ambassador", "africa"): 200, ("ambassador", "europe"): 403,
+                ("editor", "europe"): 200}
+    for (name, region), status in expected.items():
+        client = TestClient(asgi, base_url="http://testserver", follow_redirects=False)
+        sign_in(client, name)
+        assert client.get(f"/probe/{region}").status_code == status, (name, region)

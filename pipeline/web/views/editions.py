@@ -105,7 +105,7 @@ def edition_page(ctx: Ctx) -> Response:
             raise HTTPException(404)
         try:
             plan = current_plan(db, edition)
-        except EditionError:
+        except (EditionError, ValueError):  # no plan yet, or one this version cannot read
             plan = None
     sections = []
     for section in plan.sections if plan else ():
