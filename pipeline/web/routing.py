@@ -235,11 +235,11 @@ def _guarded(config: WebConfig, target: View, request: Request, form: FormData |
         csrf_token = fresh_anon = new_csrf_token()
     ctx = Ctx(request, config, visitor, lang, form, csrf_token)
     response = _decide(ctx, target)
+    if session_token and visitor is None and "set-cookie" not in response.headers:
+        ctx.clear_session_cookie(response)  # an ended session: forget its cookie
     if fresh_anon is not None:
         response.set_cookie(config.cookies.csrf_name, fresh_anon,
                             **config.cookies.flags())  # type: ignore[arg-type]
-    if session_token and visitor is None and "set-cookie" not in response.headers:
-        ctx.clear_session_cookie(response)  # an ended session: forget its cookie
     return response
 
 

@@ -173,7 +173,11 @@ def test_sign_out_ends_the_session_for_good(site: Site) -> None:
     assert 'pipeline_session=""' in done.headers["set-cookie"]
     replay = site.client()
     replay.cookies.set("pipeline_session", cookie, domain="testserver.local")
-    assert replay.get("/").status_code == 303
+    refused = replay.get("/")
+    assert refused.status_code == 303
+    cleared = refused.headers.get_list("set-cookie")
+    assert any(c.startswith('pipeline_session=""') for c in cleared), cleared
+    assert any(c.startswith("pipeline_csrf=") for c in cleared), cleared
 
 
 def test_a_password_change_ends_every_other_session(site: Site) -> None:
