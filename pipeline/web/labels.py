@@ -33,6 +33,7 @@ SECTIONS = {
     "theme-food-security": N_("Food security"),
     "theme-land-restoration": N_("Land restoration"),
     "theme-initiative": N_("The Initiative"),
+    "theme-other": N_("Other news"),
     "editorial": N_("Editorial"),
     "initiative": N_("News of the Initiative"),
     "partners": N_("News from Partners and Members"),
