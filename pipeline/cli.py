@@ -142,16 +142,31 @@ def collect(app: App, sources: tuple[str, ...], due: bool) -> None:
         raise PipelineError(f"every source failed ({report.failed}); see the report above")
 
 
+SHOWN_WARNINGS = 5
+"""Warnings printed per source; `pipeline status` shows the stored ones."""
+
+
 def print_collect_report(report: CollectReport) -> None:
     width = max([len(s.source_id) for s in report.sources] + [6])
     for s in report.sources:
         detail = f"new {s.new}, updated {s.updated}, unchanged {s.unchanged}"
         if s.outcome == "failed":
             detail = f"failed: {s.error}"
+        elif s.outcome == "waiting":
+            detail = str(s.error)
         elif s.outcome == "not_modified":
             detail = "not modified (304)"
+        if s.fallbacks:
+            detail += f"; {s.fallbacks} kept their feed summary (article page not fetched)"
         click.echo(f"{s.source_id:<{width}}  {s.outcome:<12}  {detail}")
-    click.echo(f"{len(report.sources)} sources, {report.new} new items, {report.failed} failed")
+        for warning in s.warnings[:SHOWN_WARNINGS]:
+            click.echo(f"{'':<{width}}  warning: {warning}")
+        if len(s.warnings) > SHOWN_WARNINGS:
+            click.echo(f"{'':<{width}}  … and {len(s.warnings) - SHOWN_WARNINGS} more warnings "
+                       "(pipeline status lists them)")
+    warned = sum(1 for s in report.sources if s.warnings)
+    click.echo(f"{len(report.sources)} sources, {report.new} new items, {report.failed} failed"
+               + (f", {warned} with warnings" if warned else ""))
 
 
 # --- processing and editions ------------------------------------------------------------------

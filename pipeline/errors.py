@@ -125,3 +125,10 @@ class RenderError(PipelineError):
 
 class DeliveryError(PipelineError):
     """Sending mail failed in a way that stops the send."""
+
+
+def one_line(error: BaseException) -> str:
+    """Any error as one short line with its kind (an unexpected one must still read as one
+    line in a report, never as a traceback)."""
+    text = " ".join(str(error).split())[:300]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

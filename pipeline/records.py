@@ -96,6 +96,9 @@ class CollectedItem:
     warnings: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     """The feed's own categories of the item (RSS ``<category>``, Atom ``term``/``label``)."""
+    fallback: str | None = None
+    """Why the article page was not used and the feed's summary was kept (robots.txt,
+    a fetch error…); None when the page was used or never sought."""
 
 
 FetchOutcome = Literal["new", "unchanged", "not_modified", "failed"]

@@ -48,7 +48,16 @@ class Settings:
     fetch_concurrency: int = 50
     """Requests on the wire at once, all hosts together; each host still gets one at a time."""
     allow_private_addresses: bool = False
-    """Only for tests and the offline demo, which serve feeds from 127.0.0.1."""
+    """Only for tests and the offline demo, which serve feeds from 127.0.0.1: adds loopback to
+    the public addresses that may be fetched."""
+    loopback_only: bool = False
+    """Fetch from loopback only, never anything else (no DNS look-up either): tests and the
+    demo, whose feeds link to real sites that must not be reached (robots.txt included)."""
+    parse_time_limit: int = 20
+    """Seconds one document (a feed, an article page) may take to parse; over it the document
+    is refused and its source fails alone."""
+    parse_memory_limit_mb: int = 256
+    """Memory one document may take to parse, in MB (0: no limit)."""
     log_format: str = "logfmt"
     section_order: tuple[str, ...] = (
         "initiative", "soil-carbon", "practices", "policy", "finance", "science",

@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipeline.store.items import count_fallback_items
 from pipeline.store.models import Delivery, Edition, Item, Source
 from pipeline.store.runs import last_runs
+
+STATUS_WARNINGS = 10
+"""Warnings of a source's last fetch shown per source."""
 
 
 def _ago(at: datetime | None, now_at: datetime) -> str:
@@ -50,11 +54,23 @@ def render_status(session: Session) -> str:
                 f"next {_ago(row.next_check_at, now_at)}")
         if row.last_error:
             line += f"\n  {'':<{width}}  last error: {row.last_error}"
+        if row.retry_after_at is not None and row.retry_after_at > now_at:
+            line += (f"\n  {'':<{width}}  waiting: the host asked not to be fetched before "
+                     f"{row.retry_after_at.isoformat(timespec='seconds')}")
+        warnings = list(row.warnings or ())
+        for warning in warnings[:STATUS_WARNINGS]:
+            line += f"\n  {'':<{width}}  warning: {warning}"
+        if len(warnings) > STATUS_WARNINGS:
+            line += f"\n  {'':<{width}}  … and {len(warnings) - STATUS_WARNINGS} more warnings"
         lines.append(line)
     if not rows:
         lines.append("  (none yet: run `pipeline collect`)")
     counts = dict(session.execute(select(Item.status, func.count()).group_by(Item.status)).all())
     lines.append("Items: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    fallbacks = count_fallback_items(session)
+    if fallbacks:
+        lines.append(f"  {fallbacks} items kept their feed summary: their article page could "
+                     "not be fetched (the warnings above say why)")
     editions = dict(session.execute(
         select(Edition.status, func.count()).group_by(Edition.status)).all())
     lines.append("Editions: " + (", ".join(f"{k} {v}" for k, v in sorted(editions.items()))

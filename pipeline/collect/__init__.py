@@ -29,7 +29,8 @@ if TYPE_CHECKING:
         compute_backoff,
         plan_next_check,
     )
-    from pipeline.collect.sources import collect_sources, start_parse_pool
+    from pipeline.collect.sandbox import ParseLimits, ParseSandbox
+    from pipeline.collect.sources import collect_sources
     from pipeline.collect.submission import collect_submission, collect_submission_async
 
 _EXPORTS = {
@@ -42,7 +43,7 @@ _EXPORTS = {
     "FetchSettings": "fetch", "fetch_url": "fetch",
     "PAUSE_AFTER_ERRORS": "politeness", "compute_backoff": "politeness",
     "plan_next_check": "politeness",
-    "collect_sources": "sources", "start_parse_pool": "sources",
+    "collect_sources": "sources", "ParseLimits": "sandbox", "ParseSandbox": "sandbox",
     "collect_submission": "submission", "collect_submission_async": "submission",
 }
 
@@ -55,6 +56,8 @@ __all__ = [
     "FetchSettings",
     "Fetcher",
     "PageLink",
+    "ParseLimits",
+    "ParseSandbox",
     "ParsedFeed",
     "canonicalise_url",
     "collect_sources",
@@ -68,7 +71,6 @@ __all__ = [
     "hash_content",
     "parse_feed",
     "plan_next_check",
-    "start_parse_pool",
 ]
 
 

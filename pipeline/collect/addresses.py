@@ -84,10 +84,19 @@ def is_public_address(address: IPAddress) -> bool:
     )
 
 
+LOOPBACK_ONLY = "only loopback may be fetched (loopback_only setting)"
+
+
 def check_address(
-    address: IPAddress, *, allow_loopback: bool = False, url: str | None = None
+    address: IPAddress, *, allow_loopback: bool = False, loopback_only: bool = False,
+    url: str | None = None,
 ) -> None:
-    """Raise :class:`AddressNotAllowed` unless the address is public (or loopback when allowed)."""
+    """Raise :class:`AddressNotAllowed` unless the address is public (or loopback when
+    allowed); with ``loopback_only``, unless it is loopback."""
+    if loopback_only:
+        if is_loopback_address(address):
+            return
+        raise AddressNotAllowed(f"address not allowed: {address}: {LOOPBACK_ONLY}", url=url)
     if is_public_address(address):
         return
     if allow_loopback and is_loopback_address(address):
@@ -95,13 +104,31 @@ def check_address(
     raise AddressNotAllowed(f"address not allowed: {address}", url=url)
 
 
+def check_host_name(host: str, url: str | None = None) -> None:
+    """Refuse host names no resolver accepts (empty or overlong labels, bad punycode), with
+    one clear line instead of a codec error from deep in the connection code."""
+    name = host.rstrip(".")
+    labels = name.split(".")
+    if not name or len(name) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        raise AddressNotAllowed(f"address not allowed: invalid host name {host[:80]!r}",
+                                url=url)
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        raise AddressNotAllowed(f"address not allowed: invalid host name {host[:80]!r}",
+                                url=url) from None
+
+
 def _is_localhost_name(host: str) -> bool:
     name = host.rstrip(".").lower()
     return name in ("localhost", "localhost.localdomain") or name.endswith(".localhost")
 
 
-def check_url(url: str, *, allow_loopback: bool = False) -> SplitResult:
-    """Refuse non-http(s) schemes, credentials, missing hosts and literal non-public addresses.
+def check_url(url: str, *, allow_loopback: bool = False, loopback_only: bool = False
+              ) -> SplitResult:
+    """Refuse non-http(s) schemes, credentials, missing hosts and literal non-public addresses
+    (with ``loopback_only``: anything but loopback, host names other than ``localhost``
+    included, so that no name is even looked up).
 
     Host names are checked again, after resolution, right before connecting.
     """
@@ -124,7 +151,12 @@ def check_url(url: str, *, allow_loopback: bool = False) -> SplitResult:
         raise AddressNotAllowed("address not allowed: port 0", url=url)
     literal = parse_ip_literal(host)
     if literal is not None:
-        check_address(literal, allow_loopback=allow_loopback, url=url)
-    elif _is_localhost_name(host) and not allow_loopback:
+        check_address(literal, allow_loopback=allow_loopback, loopback_only=loopback_only,
+                      url=url)
+        return parts
+    check_host_name(host, url)
+    if loopback_only and not _is_localhost_name(host):
+        raise AddressNotAllowed(f"address not allowed: {host[:80]}: {LOOPBACK_ONLY}", url=url)
+    if _is_localhost_name(host) and not (allow_loopback or loopback_only):
         raise AddressNotAllowed(f"address not allowed: {host}", url=url)
     return parts

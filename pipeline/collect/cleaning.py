@@ -23,6 +23,11 @@ FUTURE_SLACK = timedelta(days=366)
 _INVALID_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
 )
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = "\u180e\u200b-\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_BIDI_CONTROLS}{_ZERO_WIDTH}]")
+"""Bidi controls (which can reverse how a line reads: "Trojan Source") and zero-width
+characters (which hide text or split words a reader sees whole)."""
 _BLOCK_TAGS = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|/table|/ul|/ol)\b[^>]*>", re.I
 )
@@ -35,8 +40,25 @@ def strip_invalid_chars(text: str) -> str:
     return _INVALID_CHARS.sub("", text)
 
 
+def strip_invisible_chars(text: str) -> str:
+    """Remove bidi controls and zero-width characters (titles, names, subjects)."""
+    return _INVISIBLE.sub("", text)
+
+
+def flag_invisible_chars(*texts: str) -> tuple[str, ...]:
+    """A warning when a body or summary holds bidi controls or zero-width characters: they are
+    kept there (they may be legitimate in running text) but an editor should know."""
+    found = sorted({f"U+{ord(c):04X}" for text in texts for c in _INVISIBLE.findall(text)})
+    if not found:
+        return ()
+    return (f"text contains invisible or bidi control characters ({', '.join(found[:6])})",)
+
+
 def clean_text(text: str | None, max_chars: int, *, multiline: bool = False) -> tuple[str, bool]:
-    """Valid, whitespace-normalised text cut to ``max_chars``; the flag says it was cut."""
+    """Valid, whitespace-normalised text cut to ``max_chars``; the flag says it was cut.
+
+    One-line text (titles, names, addresses) also loses its bidi controls and zero-width
+    characters; multi-line text (bodies) keeps them (see :func:`flag_invisible_chars`)."""
     if not text:
         return "", False
     cut = False
@@ -46,7 +68,7 @@ def clean_text(text: str | None, max_chars: int, *, multiline: bool = False) -> 
     if multiline:
         text = _NEWLINES.sub("\n", _SPACES.sub(" ", text.replace("\r", "\n"))).strip()
     else:
-        text = " ".join(text.split())
+        text = " ".join(strip_invisible_chars(text).split())
     if len(text) > max_chars:
         text, cut = text[:max_chars].rstrip() + "…", True
     return text, cut

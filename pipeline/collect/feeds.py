@@ -7,12 +7,12 @@ that comes out is valid UTF-8 text without NULs, within length and count caps, w
 
 from __future__ import annotations
 
-import codecs
+import email.utils
 import io
 import re
 import xml.sax
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,6 +34,14 @@ from pipeline.errors import ParseError
 
 DEFAULT_MAX_ITEMS = 1000
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_SIGNATURES = (  # the first bytes of an XML document and the encoding they mean (XML 1.0, F.1)
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp500"), (b"\x4c\x6f\xa7\x94", "cp037"),
+)
+_OFFSET = re.compile(r"(?:\s*(?:GMT|UTC)?\s*)([+-])(\d{2}):?(\d{2})\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,8 @@ class FeedEntry:
     enclosures: tuple[str, ...] = ()
     content: str = ""
     """Full text from ``content:encoded`` / Atom content when longer than the summary."""
+    warnings: tuple[str, ...] = ()
+    """What was cut or dropped from this entry (its item keeps them)."""
 
 
 @dataclass(slots=True)
@@ -74,19 +84,35 @@ class _RootHandler(xml.sax.handler.ContentHandler):
         raise _StopAtRoot
 
 
-def _decoded_prolog_scan(body: bytes) -> bool:
-    """True when an entity declaration appears in the bytes, in UTF-8/Latin or UTF-16."""
+def _declared_charset(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'").lower()
+    return None
+
+
+def _decoded_entity_scan(body: bytes, content_type: str | None = None) -> bool:
+    """True when an entity declaration appears in the bytes as written, or decoded in any
+    encoding the parser could read them in (UTF-16, UTF-32 and EBCDIC, by their first bytes or
+    the HTTP charset): expat reads neither UTF-32 nor EBCDIC, feedparser reads both."""
     if _ENTITY_DECL.search(body):
         return True
-    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if body.startswith(bom) or (name.endswith("le") and body[1:2] == b"\x00"):
+    encodings = {name for signature, name in _SIGNATURES if body.startswith(signature)}
+    charset = _declared_charset(content_type)
+    if charset:
+        encodings.add(charset)
+    for name in encodings:
+        try:
             text = body.decode(name, errors="ignore")
-            if "<!entity" in text.lower():
-                return True
+        except LookupError:
+            continue
+        if "<!entity" in text.lower():
+            return True
     return False
 
 
-def refuse_dangerous_xml(body: bytes) -> None:
+def refuse_dangerous_xml(body: bytes, content_type: str | None = None) -> None:
     """Raise :class:`ParseError` if the document declares entities or references external ones.
 
     A DOCTYPE naming an external DTD is tolerated (old RSS 0.91 feeds do) but never loaded."""
@@ -103,7 +129,7 @@ def refuse_dangerous_xml(body: bytes) -> None:
                          "external entities are not allowed)") from None
     except (xml.sax.SAXException, ValueError, LookupError):
         pass  # not well-formed: the scan below still applies, feedparser does best effort
-    if _decoded_prolog_scan(body):
+    if _decoded_entity_scan(body, content_type):
         raise ParseError("feed refused: entity declarations are not allowed")
 
 
@@ -128,11 +154,42 @@ def _entry_content(entry: Any) -> str | None:
     return None
 
 
-def _entry_date(entry: Any) -> Any:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        if entry.get(key):
-            return entry[key]
-    return None
+def impossible_offset(raw: str) -> bool:
+    """Whether a date ends with a time-zone offset no place has (``+9999``, ``+25:00``):
+    real offsets lie within ±14 hours."""
+    match = _OFFSET.search(raw)
+    if match is None:
+        return False
+    return int(match.group(2)) > 14 or int(match.group(3)) > 59
+
+
+def read_as_utc(raw: str) -> datetime | None:
+    """A date whose offset is impossible, read without it (as UTC); None if unreadable."""
+    bare = _OFFSET.sub("", raw).strip()
+    try:
+        return datetime.fromisoformat(bare).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_tz(bare)
+    if parsed is None:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _entry_date(entry: Any) -> tuple[Any, str | None]:
+    """The entry's date (feedparser's, in UTC) and a warning; a date with an impossible
+    time-zone offset is read as UTC rather than shifted by days."""
+    for key in ("published", "updated", "created"):
+        parsed = entry.get(f"{key}_parsed")
+        raw = entry.get(key)
+        if isinstance(raw, str) and impossible_offset(raw):
+            return read_as_utc(raw), f"impossible time-zone offset in {raw[:60]!r}: read as UTC"
+        if parsed:
+            return parsed, None
+    return None, None
 
 
 def _entry_link(entry: Any) -> str | None:
@@ -158,20 +215,24 @@ def _absolute(link: str, base: str | None) -> str:
 
 def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str],
                    base: str | None = None) -> FeedEntry:
+    notes: list[str] = []  # this entry's own warnings: its item keeps them
     title, title_cut = clean_text(
         html_to_text(_entry_text(entry, "title"), MAX_TITLE_CHARS * 2)[0], MAX_TITLE_CHARS
     )
     if title_cut:
-        warnings.append(f"item title cut to {MAX_TITLE_CHARS} characters")
+        notes.append(f"title cut to {MAX_TITLE_CHARS} characters")
     summary, summary_cut = html_to_text(_entry_summary(entry), MAX_SUMMARY_CHARS)
     if summary_cut:
-        warnings.append(f"item summary cut to {MAX_SUMMARY_CHARS} characters")
+        notes.append(f"summary cut to {MAX_SUMMARY_CHARS} characters")
     content, _ = html_to_text(_entry_content(entry), MAX_BODY_CHARS)
     if len(content) <= len(summary.rstrip("…")):
         content = ""
-    published_at, date_warning = normalise_date(_entry_date(entry), fetched_at)
+    raw_date, offset_warning = _entry_date(entry)
+    if offset_warning:
+        notes.append(offset_warning)
+    published_at, date_warning = normalise_date(raw_date, fetched_at)
     if date_warning:
-        warnings.append(f"{title[:60]!r}: {date_warning}")
+        notes.append(date_warning)
     link = _entry_link(entry)
     link = _absolute(clean_text(link, MAX_URL_CHARS)[0], base) or None
     guid = clean_text(_entry_text(entry, "id"), MAX_URL_CHARS)[0] or None
@@ -183,9 +244,10 @@ def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str],
         for e in entry.get("enclosures") or ()
         if e.get("href")
     )
+    warnings.extend(f"{title[:60]!r}: {note}" for note in notes)
     return FeedEntry(title=title, link=link, guid=guid, published_at=published_at,
                      summary=summary, author=author, publisher=publisher,
-                     enclosures=enclosures[:20], content=content)
+                     enclosures=enclosures[:20], content=content, warnings=tuple(notes))
 
 
 def parse_feed(
@@ -199,7 +261,7 @@ def parse_feed(
     """Parse feed bytes best-effort; raises :class:`ParseError` for refused or unreadable ones."""
     if not isinstance(body, bytes):
         raise TypeError("parse_feed takes the bytes of a fetched document")
-    refuse_dangerous_xml(body)
+    refuse_dangerous_xml(body, content_type)
     headers = {}  # no content-location: feedparser would join every URI of the feed with it
     # (a third of its time); the links we keep are made absolute below instead
     if content_type:
@@ -209,6 +271,8 @@ def parse_feed(
     warnings: list[str] = []
     entries_raw = result.get("entries") or []
     version = str(result.get("version") or "")
+    if isinstance(result.get("bozo_exception"), MemoryError):
+        raise MemoryError  # over the parse memory limit (feedparser caught it as "bozo")
     if not version and not entries_raw:
         reason = result.get("bozo_exception")
         raise ParseError(f"not a feed{f': {reason}' if reason else ''}")
@@ -222,7 +286,12 @@ def parse_feed(
     title, title_cut = clean_text(feed.get("title"), MAX_TITLE_CHARS)
     if title_cut:
         warnings.append(f"feed title cut to {MAX_TITLE_CHARS} characters")
-    entries = [_convert_entry(entry, fetched_at, warnings, base=url) for entry in entries_raw]
+    entries = []
+    for entry in entries_raw:
+        try:
+            entries.append(_convert_entry(entry, fetched_at, warnings, base=url))
+        except Exception as error:  # one odd entry never fails its feed
+            warnings.append(f"entry skipped: {type(error).__name__}: {str(error)[:200]}")
     link = _absolute(clean_text(feed.get("link"), MAX_URL_CHARS)[0], url) or None
     return ParsedFeed(title=title, link=link, entries=entries, version=version,
                       encoding=str(result.get("encoding") or ""), bozo=bool(result.get("bozo")),

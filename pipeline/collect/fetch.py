@@ -21,11 +21,13 @@ from pipeline.collect.addresses import check_url
 from pipeline.collect.politeness import HostGate, host_key
 from pipeline.collect.transport import BodyDecoder, PinnedTransport
 from pipeline.errors import (
+    AddressNotAllowed,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
     ResponseTooLarge,
     TooManyRedirects,
+    one_line,
 )
 
 USER_AGENT = "4p1000-pipeline/0.1 (+https://4p1000.org)"
@@ -40,9 +42,11 @@ FEED_ACCEPT = (
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    """How the fetcher behaves. ``allow_private_addresses`` admits loopback only (tests, demo)."""
+    """How the fetcher behaves. ``allow_private_addresses`` admits loopback besides public
+    addresses, ``loopback_only`` admits loopback and nothing else (tests, demo)."""
 
     allow_private_addresses: bool = False
+    loopback_only: bool = False
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
     total_deadline_s: float = 60.0
@@ -120,6 +124,7 @@ class Fetcher:
             write=settings.read_timeout, pool=settings.total_deadline_s,
         )
         self._transport = PinnedTransport(allow_loopback=settings.allow_private_addresses,
+                                          loopback_only=settings.loopback_only,
                                           ca_file=settings.ca_file)
         self._client = httpx.AsyncClient(
             transport=self._transport,
@@ -144,7 +149,7 @@ class Fetcher:
         accept: str = FEED_ACCEPT,
     ) -> FetchResponse:
         """GET ``url`` safely; raises a :class:`~pipeline.errors.FetchError` subclass."""
-        allow = self.settings.allow_private_addresses
+        allow, only = self.settings.allow_private_addresses, self.settings.loopback_only
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -155,7 +160,7 @@ class Fetcher:
         loop = asyncio.get_running_loop()
         deadline_at: float | None = None
         while True:
-            parts = check_url(current, allow_loopback=allow)
+            parts = check_url(current, allow_loopback=allow, loopback_only=only)
             host = host_key(parts)
             async with self.gate.hold(host), self._slots:
                 self._refuse_if_host_paused(host, current)
@@ -234,7 +239,10 @@ class Fetcher:
         except httpx.TimeoutException as error:
             raise FetchTimeout(f"timed out ({type(error).__name__})", url=url) from None
         except httpx.HTTPError as error:
-            raise FetchError(f"{type(error).__name__}: {error}", url=url) from None
+            raise FetchError(one_line(error), url=url) from None
+        except (httpx.InvalidURL, UnicodeError, ValueError) as error:
+            raise AddressNotAllowed(f"address not allowed: invalid URL ({one_line(error)})",
+                                    url=url) from None
 
     async def _read_body(self, response: httpx.Response) -> tuple[bytes, int]:
         max_bytes = self.settings.max_bytes

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
-from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pipeline.collect.addresses import check_url
 from pipeline.collect.articles import Article, extract_article, find_article_links
 from pipeline.collect.canonical import canonicalise_url, hash_content
+from pipeline.collect.cleaning import flag_invisible_chars
 from pipeline.collect.feeds import FeedEntry, parse_feed
 from pipeline.collect.fetch import FEED_ACCEPT, Fetcher, FetchResponse, FetchSettings
 from pipeline.collect.politeness import RobotsCache, host_key
-from pipeline.errors import FetchError, HTTPStatusError, PipelineError, RobotsDisallowed
+from pipeline.collect.sandbox import ParseLimits, ParseSandbox
+from pipeline.errors import (
+    FetchError,
+    HTTPStatusError,
+    PipelineError,
+    RobotsDisallowed,
+    one_line,
+)
 from pipeline.records import (
     CollectedItem,
     FetchOutcome,
@@ -33,55 +35,56 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30
 """Article pages followed per source and run (the newest items first)."""
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-PROCESS_POOL_MIN_SOURCES = 50
-MAX_PARSE_PROCESSES = 4
 DEFAULT_CONCURRENCY = 50
 """Requests on the wire at once, all hosts together (each host still gets one at a time)."""
-T = TypeVar("T")
+ARTICLE_IMPORTS = ("trafilatura",)
+"""Loaded by a worker before an article's memory limit is measured."""
 
 
 class Collector:
     """A fetcher, a robots.txt cache and the settings, shared by every source of one run."""
 
-    def __init__(self, fetcher: Fetcher, executor: Executor | None = None) -> None:
+    def __init__(self, fetcher: Fetcher, sandbox: ParseSandbox) -> None:
         self.fetcher = fetcher
-        self.executor = executor
+        self.sandbox = sandbox
         self.settings = fetcher.settings
         self.robots = RobotsCache(self._load_robots)
+        self.robots_problems: dict[str, str] = {}
+        """Why an origin's robots.txt is taken as "disallow all" (unreachable, 401/403…)."""
 
     async def _load_robots(self, url: str) -> bytes | None:
         try:
             response = await self.fetcher.fetch(url, accept="text/plain")
         except HTTPStatusError as error:
             if error.status in (401, 403) or error.status >= 500:
+                self.robots_problems[url] = f"robots.txt unreachable ({error}): not fetched"
                 return DISALLOW_ALL
             return None
-        except FetchError:
+        except FetchError as error:
+            self.robots_problems[url] = f"robots.txt unreachable ({error}): not fetched"
             return DISALLOW_ALL
         return response.body
 
     async def fetch_page(self, url: str) -> tuple[FetchResponse, Article]:
         """Fetch and extract an article page, honouring robots.txt and its Crawl-delay."""
         agent = self.settings.user_agent
-        check_url(url, allow_loopback=self.settings.allow_private_addresses)
+        check_url(url, allow_loopback=self.settings.allow_private_addresses,
+                  loopback_only=self.settings.loopback_only)
         if self.settings.respect_robots:
             rules = await self.robots.rules_for(url)
             if not rules.allows(url, agent):
-                raise RobotsDisallowed(f"robots.txt disallows {url}", url=url)
+                parts = urlsplit(url)
+                problem = self.robots_problems.get(f"{parts.scheme}://{parts.netloc}/robots.txt")
+                raise RobotsDisallowed(problem or "robots.txt disallows this page", url=url)
             delay = rules.crawl_delay(agent)
             if delay:
                 self.fetcher.gate.set_delay(host_key(urlsplit(url)), delay)
         response = await self.fetcher.fetch(url, accept=HTML_ACCEPT)
-        article = await self._off_loop(
+        article = await self.sandbox.run(
             extract_article, response.body, url=response.url, fetched_at=response.fetched_at,
-            content_language=response.headers.get("content-language"),
+            content_language=response.headers.get("content-language"), warm=ARTICLE_IMPORTS,
         )
         return response, article
-
-    async def _off_loop(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run CPU-bound parsing outside the event loop (a process pool for big runs)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, partial(function, *args, **kwargs))
 
     async def collect(self, spec: SourceSpec, state: FetchState) -> SourceResult:
         """One source; every error becomes a failed result with the reason."""
@@ -93,7 +96,7 @@ class Collector:
                                 error=str(error), retry_after_at=retry_at)
         except Exception as error:  # a bug in one source must not stop the run
             return SourceResult(source_id=spec.id, outcome="failed", state=state,
-                                error=f"internal error: {type(error).__name__}: {error}")
+                                error=f"internal error: {one_line(error)}")
 
     async def _collect(self, spec: SourceSpec, state: FetchState) -> SourceResult:
         accept = FEED_ACCEPT if spec.kind == "feed" else HTML_ACCEPT
@@ -104,7 +107,7 @@ class Collector:
                                 bytes_received=response.bytes_received)
         new_state = FetchState(etag=response.etag or None,
                                last_modified=response.last_modified or None)
-        document = await self._off_loop(
+        document = await self.sandbox.run(
             read_document, response.body, source_id=spec.id, kind=spec.kind, url=response.url,
             fetched_at=response.fetched_at, content_type=response.content_type,
             lang_hint=spec.lang, max_items=self.settings.max_items,
@@ -112,20 +115,27 @@ class Collector:
         warnings = list(document.warnings)
         items = document.items
         if spec.follow_links:
-            followed = items[:MAX_FOLLOWED_PAGES]
-            items = [await self._follow(item, warnings) for item in followed] + items[
-                MAX_FOLLOWED_PAGES:]
+            items = [await self._follow(item, warnings) for item in items[:MAX_FOLLOWED_PAGES]
+                     ] + [keep_summary(item, f"article page not fetched: more than "
+                                             f"{MAX_FOLLOWED_PAGES} items in one run")
+                          for item in items[MAX_FOLLOWED_PAGES:]]
         outcome: FetchOutcome = "new" if items else "unchanged"
         return SourceResult(source_id=spec.id, outcome=outcome, items=items, state=new_state,
                             warnings=warnings, bytes_received=response.bytes_received)
 
     async def _follow(self, item: CollectedItem, warnings: list[str]) -> CollectedItem:
+        """The item with its article page's text; if the page cannot be had, the item as the
+        feed gave it, flagged with the reason (an item's failure never fails its source)."""
         try:
             _, article = await self.fetch_page(item.url)
         except PipelineError as error:
-            warnings.append(f"page not fetched, feed summary kept: {item.url}: {error}")
-            return item
-        return merge_article(item, article)
+            reason = str(error)
+        except Exception as error:  # a bug on one page must not fail the source
+            reason = f"internal error: {one_line(error)}"
+        else:
+            return merge_article(item, article)
+        warnings.append(f"feed summary kept for {item.url[:200]}: {reason}")
+        return keep_summary(item, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +170,11 @@ def read_document(
         if not link.startswith(("http://", "https://")):
             warnings.append(f"item without a usable link skipped: {entry.title[:60]!r}")
             continue
-        item = build_item(source_id, entry, fetched_at, lang_hint=lang_hint)
+        try:
+            item = build_item(source_id, entry, fetched_at, lang_hint=lang_hint)
+        except Exception as error:  # one odd item never fails its source
+            warnings.append(f"item skipped: {entry.title[:60]!r}: {one_line(error)}")
+            continue
         items.setdefault(item.canonical_url, item)
     return ReadDocument(items=list(items.values()), warnings=warnings)
 
@@ -177,7 +191,14 @@ def build_item(
         guid=entry.guid, summary=entry.summary, body=entry.content, lang_hint=lang_hint,
         author=entry.author, publisher=entry.publisher, published_at=entry.published_at,
         enclosures=entry.enclosures,
+        warnings=(*entry.warnings, *flag_invisible_chars(entry.summary, entry.content)),
     )
+
+
+def keep_summary(item: CollectedItem, reason: str) -> CollectedItem:
+    """The item as the feed gave it, flagged: its article page was not used, and why."""
+    return replace(item, fallback=reason[:500],
+                   warnings=(*item.warnings, f"feed summary kept: {reason[:300]}"))
 
 
 def merge_article(item: CollectedItem, article: Article) -> CollectedItem:
@@ -191,7 +212,7 @@ def merge_article(item: CollectedItem, article: Article) -> CollectedItem:
         content_hash=hash_content(title, article.text or item.summary),
         lang_hint=article.lang or item.lang_hint, author=item.author or article.author,
         published_at=item.published_at or article.published_at,
-        warnings=item.warnings + article.warnings,
+        warnings=(*item.warnings, *article.warnings, *flag_invisible_chars(article.text)),
     )
 
 
@@ -202,65 +223,43 @@ async def collect_sources(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[int, SourceResult], None] | None = None,
-    executor: Executor | None = None,
+    sandbox: ParseSandbox | None = None,
+    limits: ParseLimits | None = None,
 ) -> list[SourceResult]:
-    """Fetch many sources at once (one request at a time per host); results in input order.
+    """Fetch many sources at once (one request at a time per host).
 
     ``concurrency`` caps the requests on the wire (all hosts together); sources waiting for
-    their host's turn do not take a slot. ``on_result(index, result)`` is called as each
-    source finishes (``index`` into ``sources``), so a caller can store results while the
-    others are still being fetched. ``executor`` runs the parsing (see
-    :func:`start_parse_pool`; the caller then shuts it down); without one, a big run starts
-    its own.
+    their host's turn do not take a slot. Parsing runs in ``sandbox`` (the caller then closes
+    it), or in one started here with ``limits``.
+
+    Without ``on_result``, the results are returned in input order. With it, each result is
+    handed to ``on_result(index, result)`` as its source finishes (``index`` into ``sources``)
+    and is not kept: the list returned is empty, and memory stays flat however many items a
+    run brings (the caller stores them while the others are still being fetched).
     """
     semaphore = asyncio.Semaphore(max(concurrency, 1) * 5)
+    own_sandbox = sandbox is None
+    if sandbox is None:
+        sandbox = ParseSandbox(limits or ParseLimits()).start()
+    kept: dict[int, SourceResult] = {}
+    try:
+        async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
+            collector = Collector(fetcher, sandbox)
 
-    own_executor = executor is None
-    if executor is None:
-        executor = start_parse_pool(len(sources))
-    async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
-        collector = Collector(fetcher, executor)
+            async def run(index: int) -> None:
+                spec = sources[index]
+                async with semaphore:
+                    result = await collector.collect(spec, states.get(spec.id, FetchState()))
+                if on_result is None:
+                    kept[index] = result
+                else:
+                    on_result(index, result)
 
-        async def run(index: int) -> SourceResult:
-            spec = sources[index]
-            async with semaphore:
-                result = await collector.collect(spec, states.get(spec.id, FetchState()))
-            if on_result is not None:
-                on_result(index, result)
-            return result
-
-        order = interleave_by_host(sources)
-        tasks = {index: asyncio.ensure_future(run(index)) for index in order}
-        try:
-            await asyncio.gather(*tasks.values())
-        finally:
-            if executor is not None and own_executor:
-                executor.shutdown(wait=False, cancel_futures=True)
-        return [tasks[index].result() for index in range(len(sources))]
-
-
-def start_parse_pool(source_count: int) -> Executor | None:
-    """Worker processes for parsing when a run is big enough to repay starting them (parsing
-    holds the GIL: threads would not run it in parallel); None means the default threads.
-    The pool starts at once, loading the parsers on another core while the caller gets ready
-    (reads its configuration, opens the database)."""
-    workers = min(os.cpu_count() or 1, MAX_PARSE_PROCESSES)
-    if source_count < PROCESS_POOL_MIN_SOURCES or workers < 2:
-        return None
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(max_workers=workers,
-                                   mp_context=multiprocessing.get_context("spawn"))
-    # The fork server imports the parsers (and the main module, which every child would
-    # otherwise import again) once; each worker is a fork of it: no thread of this process is
-    # copied, and no worker pays the imports again.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    # Start it from a thread: the first submit waits until the fork server has loaded
-    # everything, which this process does not need to wait for.
-    threading.Thread(target=pool.submit, args=(os.getpid,), name="parse-pool-start",
-                     daemon=True).start()
-    return pool
+            await asyncio.gather(*(run(index) for index in interleave_by_host(sources)))
+    finally:
+        if own_sandbox:
+            sandbox.close()
+    return [kept[index] for index in range(len(sources))] if on_result is None else []
 
 
 def interleave_by_host(sources: Sequence[SourceSpec]) -> list[int]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import UTC, datetime
 
 from pipeline.collect.canonical import canonicalise_url, hash_content
 from pipeline.collect.cleaning import MAX_BODY_CHARS, MAX_TITLE_CHARS, clean_text
 from pipeline.collect.fetch import Fetcher, FetchSettings
+from pipeline.collect.sandbox import ParseSandbox
 from pipeline.collect.sources import Collector
 from pipeline.errors import ParseError
 from pipeline.records import CollectedItem
@@ -25,13 +27,19 @@ def _looks_like_url(text: str) -> bool:
 
 
 async def collect_submission_async(
-    url_or_text: str, settings: FetchSettings, *, lang_hint: str | None = None
+    url_or_text: str, settings: FetchSettings, *, lang_hint: str | None = None,
+    sandbox: ParseSandbox | None = None,
 ) -> CollectedItem:
-    """Async form of :func:`collect_submission`."""
+    """Async form of :func:`collect_submission`; the page is parsed in ``sandbox`` (or in one
+    started for the call)."""
     fetched_at = datetime.now(UTC)
     if _looks_like_url(url_or_text):
-        async with Fetcher(settings) as fetcher:
-            response, article = await Collector(fetcher).fetch_page(url_or_text.strip())
+        with contextlib.ExitStack() as stack:
+            if sandbox is None:
+                sandbox = stack.enter_context(ParseSandbox(workers=1))
+            async with Fetcher(settings) as fetcher:
+                response, article = await Collector(fetcher, sandbox).fetch_page(
+                    url_or_text.strip())
         title = article.title or response.url
         return CollectedItem(
             source_id=SUBMISSION_SOURCE_ID, url=response.url,

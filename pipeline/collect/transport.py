@@ -26,23 +26,27 @@ DECODE_CHUNK = 64 * 1024
 SUPPORTED_ENCODINGS = ("gzip", "x-gzip", "deflate", "identity", "")
 
 
-async def resolve_checked(host: str, port: int, *, allow_loopback: bool) -> str:
+async def resolve_checked(host: str, port: int, *, allow_loopback: bool,
+                          loopback_only: bool = False) -> str:
     """Resolve ``host`` and return one address to connect to, after checking all of them."""
     literal = parse_ip_literal(host)
     if literal is not None:
-        check_address(literal, allow_loopback=allow_loopback)
+        check_address(literal, allow_loopback=allow_loopback, loopback_only=loopback_only)
         return str(literal)
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host.rstrip(".") or host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FetchError(f"cannot resolve {host}: {error.strerror}") from None
+    except UnicodeError:
+        raise AddressNotAllowed(f"address not allowed: invalid host name {host[:80]!r}"
+                                ) from None
     addresses = []
     for info in infos:
         literal = parse_ip_literal(str(info[4][0]))
         if literal is None:
             raise AddressNotAllowed(f"address not allowed: {info[4][0]}")
-        check_address(literal, allow_loopback=allow_loopback)
+        check_address(literal, allow_loopback=allow_loopback, loopback_only=loopback_only)
         addresses.append(str(literal))
     if not addresses:
         raise FetchError(f"cannot resolve {host}")
@@ -52,9 +56,10 @@ async def resolve_checked(host: str, port: int, *, allow_loopback: bool) -> str:
 class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to addresses that passed :func:`check_address`."""
 
-    def __init__(self, *, allow_loopback: bool) -> None:
+    def __init__(self, *, allow_loopback: bool, loopback_only: bool = False) -> None:
         self._inner = httpcore.AnyIOBackend()
         self._allow_loopback = allow_loopback
+        self._loopback_only = loopback_only
 
     async def connect_tcp(
         self,
@@ -64,7 +69,8 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = await resolve_checked(host, port, allow_loopback=self._allow_loopback)
+        address = await resolve_checked(host, port, allow_loopback=self._allow_loopback,
+                                        loopback_only=self._loopback_only)
         return await self._inner.connect_tcp(
             address, port, timeout=timeout, local_address=local_address,
             socket_options=socket_options,
@@ -92,10 +98,11 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(
-        self, *, allow_loopback: bool, ca_file: str | None = None, max_idle_pools: int = 256
+        self, *, allow_loopback: bool, loopback_only: bool = False, ca_file: str | None = None,
+        max_idle_pools: int = 256,
     ) -> None:
         self._ssl_context = ssl.create_default_context(cafile=ca_file)
-        self._backend = PinnedBackend(allow_loopback=allow_loopback)
+        self._backend = PinnedBackend(allow_loopback=allow_loopback, loopback_only=loopback_only)
         self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = (
             OrderedDict()
         )

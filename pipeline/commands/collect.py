@@ -17,20 +17,37 @@ import click
 from pipeline.collect.articles import extract_article
 from pipeline.collect.feeds import parse_feed
 from pipeline.collect.fetch import FetchSettings, fetch_url
-from pipeline.collect.sources import HTML_ACCEPT
+from pipeline.collect.sandbox import ParseLimits, ParseSandbox
+from pipeline.collect.sources import ARTICLE_IMPORTS, HTML_ACCEPT
 from pipeline.errors import PipelineError
 
 
-def _fetch_settings(ctx: click.Context) -> FetchSettings:
-    """Loopback is allowed only when the project settings say so (tests, demo)."""
+def _settings(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
     settings = getattr(obj, "settings", None)
     if settings is None:
         from pipeline.settings import load_settings
 
         settings = load_settings()
-    allow = bool(getattr(settings, "allow_private_addresses", False))
-    return FetchSettings(allow_private_addresses=allow)
+    return settings
+
+
+def _fetch_settings(ctx: click.Context) -> FetchSettings:
+    """Loopback is allowed only when the project settings say so (tests, demo)."""
+    settings = _settings(ctx)
+    return FetchSettings(
+        allow_private_addresses=bool(getattr(settings, "allow_private_addresses", False)),
+        loopback_only=bool(getattr(settings, "loopback_only", False)))
+
+
+def _sandbox(ctx: click.Context) -> ParseSandbox:
+    """One worker process under the parse limits of the settings: what collection uses."""
+    settings = _settings(ctx)
+    defaults = ParseLimits()
+    limits = ParseLimits(
+        time_s=float(getattr(settings, "parse_time_limit", defaults.time_s)),
+        memory_mb=int(getattr(settings, "parse_memory_limit_mb", defaults.memory_mb)))
+    return ParseSandbox(limits, workers=1)
 
 
 def _is_url(value: str) -> bool:
@@ -67,7 +84,9 @@ def inspect_feed(ctx: click.Context, path_or_url: str) -> None:
     """Parse a feed (file, '-' or URL) and print it as one JSON object."""
     try:
         body, url, content_type, _ = read_input(ctx, path_or_url, "application/rss+xml, */*")
-        feed = parse_feed(body, fetched_at=datetime.now(UTC), url=url, content_type=content_type)
+        with _sandbox(ctx) as sandbox:
+            feed = sandbox.run_sync(parse_feed, body, fetched_at=datetime.now(UTC), url=url,
+                                    content_type=content_type)
     except PipelineError as error:
         raise click.ClickException(str(error)) from None
     _emit({
@@ -88,8 +107,10 @@ def inspect_article(ctx: click.Context, path_or_url: str, page_url: str | None) 
     """Extract an article page (file, '-' or URL) and print it as one JSON object."""
     try:
         body, url, _, headers = read_input(ctx, path_or_url, HTML_ACCEPT)
-        article = extract_article(body, url=page_url or url, fetched_at=datetime.now(UTC),
-                                  content_language=headers.get("content-language"))
+        with _sandbox(ctx) as sandbox:
+            article = sandbox.run_sync(
+                extract_article, body, url=page_url or url, fetched_at=datetime.now(UTC),
+                content_language=headers.get("content-language"), warm=ARTICLE_IMPORTS)
     except PipelineError as error:
         raise click.ClickException(str(error)) from None
     _emit({

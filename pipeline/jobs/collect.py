@@ -10,7 +10,6 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from queue import Queue
@@ -21,9 +20,10 @@ from sqlalchemy.orm import Session
 from pipeline.app import App
 from pipeline.collect import (
     FetchSettings,
+    ParseLimits,
+    ParseSandbox,
     collect_sources,
     plan_next_check,
-    start_parse_pool,
 )
 from pipeline.config import load_sources
 from pipeline.errors import ConfigError
@@ -39,6 +39,7 @@ from pipeline.store.sources import (
     paused_source_ids,
     record_fetch_result,
     sync_sources,
+    waiting_source_ids,
 )
 
 Progress = Callable[[int, int], None]
@@ -58,6 +59,8 @@ class SourceReport:
     unchanged: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    fallbacks: int = 0
+    """Items whose article page could not be used: they keep their feed summary."""
 
 
 @dataclass(slots=True)
@@ -85,21 +88,24 @@ def select_sources(specs: Sequence[SourceSpec], only: Sequence[str]) -> list[Sou
     return [s for s in specs if s.enabled]
 
 
+def parse_limits(app: App) -> ParseLimits:
+    return ParseLimits(time_s=float(app.settings.parse_time_limit),
+                       memory_mb=app.settings.parse_memory_limit_mb)
+
+
 def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] | None = None,
             progress: Progress = no_progress, due_only: bool = False) -> CollectReport:
     """Fetch sources, store new items once, and record each source's state or error."""
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
-    pool = start_parse_pool(len(chosen))  # loads the parsers while the database opens
-    try:
-        return _collect(app, all_specs, chosen, only, pool, progress=progress, due_only=due_only)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+    # started first: the workers load the parsers while the database opens
+    with ParseSandbox(parse_limits(app)).start() as sandbox:
+        return _collect(app, all_specs, chosen, only, sandbox, progress=progress,
+                        due_only=due_only)
 
 
 def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec],
-             only: Sequence[str], pool: Executor | None, *, progress: Progress,
+             only: Sequence[str], sandbox: ParseSandbox, *, progress: Progress,
              due_only: bool) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
@@ -110,25 +116,36 @@ def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec]
         if due_only and not only:
             due = set(due_source_ids(session, chosen, now_at))
             chosen = [s for s in chosen if s.id in due]
+        # a host that asked to wait (429/503 Retry-After) is not asked again before then
+        waiting = waiting_source_ids(session, [s.id for s in chosen], now_at)
+        chosen = [s for s in chosen if s.id not in waiting]
         states = load_fetch_states(session, [s.id for s in chosen])
         run_id = start_run(session, "collect").id
     log = get_logger(run_id=run_id, job="collect")
-    log.info("collect.start", sources=len(chosen))
+    log.info("collect.start", sources=len(chosen), waiting=len(waiting))
     structlog.contextvars.bind_contextvars(run_id=run_id)
-    fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses)
+    fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses,
+                                   loopback_only=app.settings.loopback_only)
     writer = ResultWriter(app, chosen, progress)
     try:
         asyncio.run(collect_sources(chosen, states, fetch_settings,
                                     concurrency=app.settings.fetch_concurrency,
-                                    on_result=writer.put, executor=pool))
-        reports = writer.close()
+                                    on_result=writer.put, sandbox=sandbox))
+        reports = writer.close() + [
+            SourceReport(source_id=source_id, outcome="waiting",
+                         error=f"the host asked to wait until "
+                               f"{until_at.isoformat(timespec='seconds')} (429/503 "
+                               "Retry-After): not fetched")
+            for source_id, until_at in sorted(waiting.items())]
     except BaseException as exc:
         reports = writer.close(raise_error=False)
         with app.session() as session:
             finish_run(session, run_id, "failed", {"stored": len(reports)}, error=str(exc))
         raise
     stats = {"sources": len(reports), "new": sum(r.new for r in reports),
-             "failed": sum(1 for r in reports if r.outcome == "failed")}
+             "failed": sum(1 for r in reports if r.outcome == "failed"),
+             "waiting": len(waiting), "warnings": sum(len(r.warnings) for r in reports),
+             "fallbacks": sum(r.fallbacks for r in reports)}
     with app.session() as session:
         finish_run(session, run_id, "ok", stats)
     log.info("collect.done", **stats)
@@ -196,7 +213,8 @@ def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
     log = get_logger(source_id=spec.id)
     now_at = datetime.now(UTC)
     report = SourceReport(source_id=spec.id, outcome=result.outcome, error=result.error,
-                          warnings=list(result.warnings))
+                          warnings=list(result.warnings),
+                          fallbacks=sum(1 for item in result.items if item.fallback))
     errors = failure_count_after(session, spec.id, result)
     next_check_at, paused = plan_next_check(
         errors, result.retry_after_at, timedelta(minutes=spec.interval_minutes), now_at)
@@ -211,7 +229,10 @@ def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
         log.warning("source.failed", error=result.error)
     else:
         log.info("source.fetched", outcome=report.outcome, new=report.new,
-                 updated=report.updated)
+                 updated=report.updated, warnings=len(report.warnings),
+                 fallbacks=report.fallbacks)
+    for warning in report.warnings:
+        log.warning("source.warning", warning=warning)
     return report
 
 

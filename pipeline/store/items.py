@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -24,7 +24,8 @@ from pipeline.store.models import Item
 
 CHUNK = 2000
 _UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
-              "content_hash", "url", "lang_hint", "warnings", "updated_at", "status")
+              "content_hash", "url", "lang_hint", "warnings", "fallback", "updated_at",
+              "status")
 """Columns a changed item rewrites; ``status`` goes back to ``new`` so that the changed text is
 classified and translated again (a person's edited texts are kept: see store.processing)."""
 
@@ -69,6 +70,7 @@ def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
         "fetched_at": item.fetched_at,
         "status": "new",
         "warnings": list(item.warnings),
+        "fallback": item.fallback,
         "updated_at": now_at,
     }
 
@@ -121,7 +123,7 @@ def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
 
 _COLUMNS = ("source_id", "url", "canonical_url", "guid", "content_hash", "title", "summary",
             "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status",
-            "warnings", "updated_at")
+            "warnings", "fallback", "updated_at")
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -195,3 +197,9 @@ def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStat
             session.execute(update(Item), changed)  # ORM bulk UPDATE by primary key
             stats.updated += len(changed)
     return stats
+
+
+def count_fallback_items(session: Session) -> int:
+    """Items that kept their feed summary because their article page could not be used."""
+    return session.scalar(select(func.count()).select_from(Item)
+                          .where(Item.fallback.is_not(None))) or 0

@@ -87,6 +87,10 @@ class Source(Base):
     last_error_at: Mapped[datetime | None]
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     item_count: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[list[str]] = mapped_column(default=list)
+    """What the last fetch warned about (items dropped or cut, pages not fetched…)."""
+    retry_after_at: Mapped[datetime | None]
+    """The host answered 429/503 with Retry-After: no fetch before then."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
@@ -124,6 +128,9 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(24), default="new", index=True)
     """new → processed (classified and translated) | failed; ``published`` once sent."""
     warnings: Mapped[list[str]] = mapped_column(default=list)
+    fallback: Mapped[str | None] = mapped_column(Text)
+    """Why the article page was not used and the feed's summary kept (robots.txt, a fetch
+    error…); the review app shows it. None when the page was used or never sought."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 

@@ -42,6 +42,14 @@ def load_fetch_states(session: Session, ids: Sequence[str]) -> dict[str, FetchSt
             for source_id, row in load_source_rows(session, ids).items()}
 
 
+def waiting_source_ids(session: Session, ids: Sequence[str], now_at: datetime
+                       ) -> dict[str, datetime]:
+    """Sources whose host asked (429/503 Retry-After) not to be fetched before a time still to
+    come, with that time."""
+    return {row.id: row.retry_after_at for row in load_source_rows(session, ids).values()
+            if row.retry_after_at is not None and row.retry_after_at > now_at}
+
+
 def paused_source_ids(session: Session) -> set[str]:
     return set(session.scalars(select(Source.id).where(Source.paused.is_(True))))
 
@@ -68,6 +76,8 @@ def record_fetch_result(
     if row is None:
         raise KeyError(spec.id)
     row.last_fetched_at = now_at
+    row.warnings = list(result.warnings)[:50]
+    row.retry_after_at = result.retry_after_at
     if result.outcome == "failed":
         row.error_count += 1
         row.last_error = result.error or "unknown error"

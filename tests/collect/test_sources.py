@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from pipeline.collect.fetch import Fetcher, FetchSettings
 from pipeline.collect.politeness import PAUSE_AFTER_ERRORS, host_key, plan_next_check
-from pipeline.collect.sources import PROCESS_POOL_MIN_SOURCES, Collector, collect_sources
+from pipeline.collect.sandbox import ParseSandbox
+from pipeline.collect.sources import Collector, collect_sources
 from pipeline.records import FetchState, SourceResult, SourceSpec
 from tests.collect.conftest import data_dir
 from tests.collect.server import LocalServer, RequestHandler
@@ -34,9 +35,10 @@ def _spec(source_id: str, url: str, *, kind: str = "feed", follow: bool = False)
 def _run(specs: list[SourceSpec], settings: FetchSettings,
          states: dict[str, FetchState] | None = None) -> dict[str, SourceResult]:
     done: dict[int, SourceResult] = {}
-    results = asyncio.run(collect_sources(specs, states or {}, settings, concurrency=8,
-                                          on_result=done.__setitem__))
-    assert [done[index] for index in range(len(specs))] == results
+    streamed = asyncio.run(collect_sources(specs, states or {}, settings, concurrency=8,
+                                           on_result=done.__setitem__))
+    assert streamed == []  # handed over as they came, not kept
+    results = [done[index] for index in range(len(specs))]
     assert [r.source_id for r in results] == [s.id for s in specs]
     return {r.source_id: r for r in results}
 
@@ -176,6 +178,8 @@ def test_robots_txt_disallow_keeps_the_feed_summary(
     [item] = result.items
     assert item.body == "" and item.summary == "Teaser from the feed."
     assert any("robots.txt disallows" in w for w in result.warnings)
+    assert item.fallback == "robots.txt disallows this page"
+    assert "feed summary kept: robots.txt disallows this page" in item.warnings
     assert "/articles/1" not in server.paths()
 
 
@@ -186,9 +190,10 @@ def test_robots_crawl_delay_raises_the_host_delay(
     server.add("/articles/1", ARTICLE_HTML)
 
     async def run() -> float:
-        async with Fetcher(local_settings) as fetcher:
-            await Collector(fetcher).fetch_page(server.url("/articles/1"))
-            return fetcher.gate.delay_for(host_key(urlsplit(server.url("/"))))
+        with ParseSandbox(workers=1) as sandbox:
+            async with Fetcher(local_settings) as fetcher:
+                await Collector(fetcher, sandbox).fetch_page(server.url("/articles/1"))
+                return fetcher.gate.delay_for(host_key(urlsplit(server.url("/"))))
 
     assert asyncio.run(run()) == 3.0
     assert server.paths() == ["/robots.txt", "/articles/1"]
@@ -271,7 +276,7 @@ def test_big_runs_parse_in_worker_processes(
     server: LocalServer, other_server: LocalServer, local_settings: FetchSettings
 ) -> None:
     specs = []
-    for n in range(PROCESS_POOL_MIN_SOURCES + 10):
+    for n in range(60):
         local = server if n % 2 else other_server
         local.add(f"/{n}.xml", _feed([(f"Story {n}", f"http://example.org/{n}")]))
         specs.append(_spec(f"s{n}", local.url(f"/{n}.xml")))
@@ -279,6 +284,6 @@ def test_big_runs_parse_in_worker_processes(
     server.add("/bomb.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><rss>&a;</rss>')
     results = _run(specs, local_settings)
     assert all(results[f"s{n}"].items[0].title == f"Story {n}"
-               for n in range(PROCESS_POOL_MIN_SOURCES + 10))
+               for n in range(60))
     assert results["bomb"].outcome == "failed"
     assert "entity declarations" in str(results["bomb"].error)
