@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -147,6 +147,17 @@ class EditionPlan:
     def entries(self) -> tuple[Entry, ...]:
         """Every entry of the edition, in section order."""
         return tuple(entry for section in self.sections for entry in section.entries)
+
+    def without_entries(self, reasons: Mapping[str, str]) -> EditionPlan:
+        """The plan without the entries of these item ids, each named in a warning with its
+        reason (an item that cannot be rendered is left out; the edition is still drafted)."""
+        sections = tuple(
+            replace(section, entries=tuple(e for e in section.entries
+                                           if e.item_id not in reasons))
+            for section in self.sections)
+        warnings = tuple(f"item {item_id} left out: {reason}"
+                         for item_id, reason in reasons.items())
+        return replace(self, sections=sections, warnings=(*self.warnings, *warnings))
 
 
 def _encode(value: object) -> object:

@@ -37,8 +37,9 @@ def run_demo(app: App, out_dir: Path, progress: Progress = no_progress) -> DemoR
     database = out_dir / "demo.sqlite3"
     for leftover in out_dir.glob("demo.sqlite3*"):
         leftover.unlink()
+    # loopback only: the demo feeds link to real sites, which must never be reached
     demo_app = App(replace(app.settings, database_url=f"sqlite:///{database}",
-                           allow_private_addresses=True))
+                           allow_private_addresses=True, loopback_only=True))
     events = Path(str(resources.files("pipeline.demo").joinpath("data/events.toml")))
     try:
         with serve_demo_site() as base_url:

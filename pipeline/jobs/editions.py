@@ -30,13 +30,15 @@ from pipeline.draft import (
     plan_from_json,
     plan_to_json,
 )
-from pipeline.errors import ConfigError, EditionError
+from pipeline.errors import ConfigError, EditionError, RenderError
 from pipeline.log import get_logger
 from pipeline.records import LANGUAGES, SourceSpec
 from pipeline.render import (
+    MAX_EMAIL_BYTES,
     EditionLinks,
     RenderedEdition,
     find_machine_translated,
+    find_unrenderable,
     find_untranslated,
     render_all,
     write_agenda,
@@ -191,8 +193,9 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
         plan = draft_newsletter(candidates, agenda, since_at=since_at, until_at=until_at,
                                 published_ids=published)
     # Render once in memory so that the draft already warns when an email would be clipped
-    # (the overflow goes to the web version) or a language is missing.
-    preview = render_all(plan, allow_incomplete=True)
+    # (the overflow goes to the web version) or a language is missing; an item that cannot be
+    # rendered is left out, named in a warning, and the edition is drafted without it.
+    plan, preview = render_leaving_out(plan)
     warnings = list(dict.fromkeys([*plan.warnings, *(w for lang in LANGUAGES
                                                      for w in preview[lang].warnings)]))
     with app.session() as session:
@@ -211,6 +214,25 @@ def draft(app: App, kind: str, *, since: str | None = None, until: str | None = 
     get_logger(edition_id=edition.id).info("edition.drafted", kind=kind,
                                            entries=len(plan.entries))
     return edition
+
+
+def render_leaving_out(
+    plan: EditionPlan, *, links: dict[str, EditionLinks] | None = None,
+    max_bytes: int | None = MAX_EMAIL_BYTES,
+) -> tuple[EditionPlan, dict[str, RenderedEdition]]:
+    """Render every language (a preview: missing translations marked); when that fails, the
+    entries that cannot be rendered are found, left out with a warning each, and the rest is
+    rendered. No single item can stop an edition."""
+    try:
+        return plan, render_all(plan, links=links, allow_incomplete=True, max_bytes=max_bytes)
+    except RenderError:
+        bad = find_unrenderable(plan, links=links)  # raises if no item is to blame
+        if not bad:
+            raise
+    for item_id, reason in bad.items():
+        get_logger(item_id=item_id).warning("edition.item_left_out", reason=reason)
+    plan = plan.without_entries(bad)
+    return plan, render_all(plan, links=links, allow_incomplete=True, max_bytes=max_bytes)
 
 
 def current_plan(session: Session, edition: Edition) -> EditionPlan:
@@ -249,7 +271,11 @@ def render(app: App, edition_id: int, out_dir: Path) -> dict[str, RenderedEditio
         edition = get_edition(session, edition_id)
         plan = current_plan(session, edition)
         links = edition_links(app, edition)
-    rendered = render_all(plan, links=links, allow_incomplete=True)
+    rendered_plan, rendered = render_leaving_out(plan, links=links)
+    left_out = rendered_plan.warnings[len(plan.warnings):]  # edited since into unrenderable
+    if left_out:
+        rendered = {lang: replace(result, warnings=(*result.warnings, *left_out))
+                    for lang, result in rendered.items()}
     write_rendered(rendered, out_dir)
     write_agenda(plan, out_dir, LANGUAGES)
     return rendered

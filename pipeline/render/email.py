@@ -22,6 +22,9 @@ from jinja2 import (
     TemplateError,
     select_autoescape,
 )
+from lxml import etree
+from lxml import html as lxml_html
+from markupsafe import Markup
 from mjml import mjml2html
 
 from pipeline.errors import RenderError
@@ -29,7 +32,7 @@ from pipeline.records import LANGUAGES
 from pipeline.render.i18n import ROOT, format_period, load_translations
 from pipeline.render.labels import PREHEADER, PUBLICATIONS, SUBJECT
 from pipeline.render.model import PlanLike, RenderedEdition
-from pipeline.render.safety import check_url
+from pipeline.render.safety import check_url, strip_invisible
 from pipeline.render.views import build_sections, find_untranslated, name_language
 
 TEMPLATES_DIR = ROOT / "templates" / "email"
@@ -37,9 +40,11 @@ MAX_EMAIL_BYTES = 95 * 1024
 """Gmail clips messages at about 102 KB; stay well below."""
 PREHEADER_CHARS = 140
 _UNICODE_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_FORBIDDEN_OUTPUT = re.compile(
-    r"fonts\.googleapis|<script|<mj-|<[^>]*\s(?:href|src)\s*=\s*[\"']?\s*(?:javascript|data):", re.I
-)
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_URL_ATTRIBUTES = ("href", "src", "srcset", "action", "formaction", "background", "poster",
+                   "data", "xlink:href")
+_ACTIVE_SCHEME = re.compile(r"^(?:javascript|data|vbscript):", re.I)
+_WEB_FONTS = "fonts.googleapis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +65,21 @@ def _refuse_include(path: str) -> str:
     raise RenderError(f"mj-include of {path!r} refused: templates use Jinja includes only")
 
 
+def printable(value: Any) -> Any:
+    """Every value a template prints loses control characters and lone surrogates: an edited
+    title holding one must not stop the MJML compiler (and the whole edition with it)."""
+    if isinstance(value, Markup):
+        return Markup(_UNPRINTABLE.sub("", str(value)))
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("", value)
+    return value
+
+
 @lru_cache(maxsize=8)
 def make_environment(lang: str) -> Environment:
     """The Jinja2 environment of one language: autoescaping on for .mjml/.html, strict undefined."""
     env = Environment(
+        finalize=printable,
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(enabled_extensions=("mjml", "html", "xml"),
                                      default_for_string=True),
@@ -96,7 +112,7 @@ def _context(plan: PlanLike, lang: str, links: EditionLinks, excluded: frozenset
     sections = build_sections(plan, lang, gettext, excluded)
     count = sum(len(s.get("entries", ())) for s in sections)
     first = next((e["title"] for s in sections for e in s.get("entries", ())), "")
-    subject = gettext(SUBJECT) % {"publication": publication, "period": period}
+    subject = strip_invisible(gettext(SUBJECT) % {"publication": publication, "period": period})
     preheader = gettext(PREHEADER) % {"count": count, "language": name_language(lang, lang)}
     if first:
         preheader = f"{first} – {preheader}"
@@ -144,12 +160,33 @@ def _render_once(plan: PlanLike, lang: str, links: EditionLinks,
 
 
 def check_html(page: str, lang: str) -> None:
-    """Refuse output that lost its language, pulls in web fonts or carries active content."""
+    """Refuse output that lost its language, pulls in web fonts or carries active content.
+
+    What is checked is the document's own resources, tag by tag and attribute by attribute
+    (scripts, leftover MJML tags, stylesheets and imports from the web-font service, links and
+    sources with javascript:/data: addresses), never the text: an item titled "fonts.googleapis
+    blocked in schools" is news, not a web font."""
     if f'<html lang="{lang}"' not in page:
         raise RenderError(f"{lang}: rendered HTML has no lang={lang!r} on the document")
-    found = _FORBIDDEN_OUTPUT.search(page)
-    if found:
-        raise RenderError(f"{lang}: rendered HTML contains {found.group(0)[:60]!r}")
+    try:
+        document = lxml_html.document_fromstring(page)
+    except (etree.ParserError, ValueError) as error:
+        raise RenderError(f"{lang}: rendered HTML does not parse: {error}") from None
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments (Outlook's conditional ones included)
+        tag = element.tag.lower()
+        if tag == "script" or tag.startswith("mj-"):
+            raise RenderError(f"{lang}: rendered HTML contains a <{tag}> element")
+        if tag == "link" and _WEB_FONTS in (element.get("href") or ""):
+            raise RenderError(f"{lang}: rendered HTML links a web font stylesheet")
+        if tag == "style" and _WEB_FONTS in (element.text or ""):
+            raise RenderError(f"{lang}: rendered HTML imports web fonts in a <style>")
+        for name in _URL_ATTRIBUTES:
+            value = strip_invisible(element.get(name) or "").strip()
+            if value and _ACTIVE_SCHEME.match(value.replace("\t", "").replace("\n", "")):
+                raise RenderError(f"{lang}: rendered HTML has a {value.split(':')[0]}: address "
+                                  f"in <{tag} {name}>")
 
 
 def render_edition(
@@ -195,6 +232,31 @@ def render_edition(
     check_html(page, lang)
     overflow = tuple(e.item_id for e in reversed(ranked) if e.item_id in excluded)
     return RenderedEdition(lang, page, text, subject, tuple(warnings), overflow)
+
+
+def find_unrenderable(
+    plan: PlanLike, *, links: Mapping[str, EditionLinks] | None = None
+) -> dict[str, str]:
+    """The entries that cannot be rendered, each with the reason: each entry is rendered
+    alone, in every language. Raises the error itself when the edition fails even without
+    any entry (then no item is to blame)."""
+    links = links or {}
+    ids = [e.item_id for s in plan.sections for e in s.entries]
+    everyone = frozenset(ids)
+    for lang in LANGUAGES:
+        page, _, _ = _render_once(plan, lang, links.get(lang, EditionLinks()), everyone, 0)
+        check_html(page, lang)
+    bad: dict[str, str] = {}
+    for item_id in ids:
+        for lang in LANGUAGES:
+            try:
+                page, _, _ = _render_once(plan, lang, links.get(lang, EditionLinks()),
+                                          everyone - {item_id}, 0)
+                check_html(page, lang)
+            except RenderError as error:
+                bad[item_id] = str(error)
+                break
+    return bad
 
 
 def render_all(

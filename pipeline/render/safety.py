@@ -17,6 +17,14 @@ RICH_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li
 RICH_ATTRIBUTES = {"a": {"href", "title"}}
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_BIDI_AND_ZERO_WIDTH = re.compile(
+    "[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """Without bidi controls and zero-width characters: titles and subjects must read as they
+    look (a right-to-left override can make "gpj.exe" of "exe.jpg")."""
+    return _BIDI_AND_ZERO_WIDTH.sub("", text)
 
 
 def check_url(url: str | None) -> str | None:
@@ -40,8 +48,17 @@ def check_url(url: str | None) -> str | None:
     return url.strip()
 
 
+def _keep_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    """Only absolute http(s) and mailto addresses survive: a relative (``/x``) or
+    protocol-relative (``//evil.example/x``) link would point wherever the email is read."""
+    if attribute == "href":
+        return check_url(value)
+    return value
+
+
 def sanitize_html(fragment: str) -> str:
-    """Clean rich text with an allowlist: safe tags only, http/https/mailto links, rel set."""
+    """Clean rich text with an allowlist: safe tags only, absolute http/https/mailto links,
+    rel set."""
     return nh3.clean(
         fragment,
         tags=set(RICH_TAGS),
@@ -49,6 +66,7 @@ def sanitize_html(fragment: str) -> str:
         url_schemes=set(ALLOWED_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_keep_absolute_links,
     )
 
 

@@ -14,10 +14,17 @@ from typing import Any
 from babel import Locale
 from markupsafe import Markup
 
+from pipeline.errors import RenderError
 from pipeline.render.i18n import format_day, format_moment, format_number
 from pipeline.render.labels import label_region, label_section
 from pipeline.render.model import EntryLike, EventLike, FigureLike, PlanLike, SectionLike, TextLike
-from pipeline.render.safety import check_url, looks_like_html, paragraphs_to_html, sanitize_html
+from pipeline.render.safety import (
+    check_url,
+    looks_like_html,
+    paragraphs_to_html,
+    sanitize_html,
+    strip_invisible,
+)
 
 Gettext = Callable[[str], str]
 MISSING = ("needs_translation",)
@@ -50,7 +57,7 @@ def pick_text(texts: Mapping[str, TextLike], lang: str, fallback_lang: str) -> t
     for code in (fallback_lang, *sorted(texts)):
         if code in texts and texts[code].title.strip():
             return texts[code], code
-    raise KeyError(lang)
+    raise RenderError(f"{lang}: no title in any language")
 
 
 def name_language(code: str, lang: str) -> str:
@@ -68,7 +75,7 @@ def _view_entry(
     image_url = check_url(entry.image_url)
     return {
         "item_id": entry.item_id,
-        "title": text.title.strip(),
+        "title": strip_invisible(text.title).strip(),
         "summary": text.summary.strip(),
         "text_lang": text_lang,
         "url": check_url(entry.url),
