@@ -31,6 +31,9 @@ class _Field:
 
 
 MAX_TEXT = 300
+MAX_SOURCES_FILE_BYTES = 5 * 1024 * 1024
+"""A sources file larger than this is refused before it is read (10,000 sources take about 2 MB)."""
+MAX_SOURCES = 10_000
 
 
 def _expect_str(value: Any, path: str) -> str:
@@ -144,6 +147,9 @@ def parse_sources(data: Mapping[str, Any]) -> list[SourceSpec]:
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError("expected an array of tables ([[sources]])", path="sources")
+    if len(raw_sources) > MAX_SOURCES:
+        raise ConfigError(f"{len(raw_sources)} sources: at most {MAX_SOURCES} are allowed",
+                          path="sources")
     specs: list[SourceSpec] = []
     seen_ids: dict[str, int] = {}
     seen_urls: dict[str, int] = {}
@@ -164,15 +170,23 @@ def parse_sources(data: Mapping[str, Any]) -> list[SourceSpec]:
 def load_sources(path: Path) -> list[SourceSpec]:
     """Read and validate a sources file; raises :class:`ConfigError` naming file and key path."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SOURCES_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
+    if len(raw) > MAX_SOURCES_FILE_BYTES:
+        raise ConfigError(f"file larger than {MAX_SOURCES_FILE_BYTES // (1024 * 1024)} MB: "
+                          f"refused (at most {MAX_SOURCES} sources)", file=str(path))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    except RecursionError:
+        raise ConfigError("not valid here: arrays or tables nested too deeply",
+                          file=str(path)) from None
     try:
         return parse_sources(data)
     except ConfigError as exc:
