@@ -14,7 +14,7 @@ import pytest
 from pipeline.demo.site import serve_demo_site
 from tests.conftest import run_pipeline
 
-LOCAL = {"PIPELINE_ALLOW_PRIVATE_ADDRESSES": "true"}
+LOCAL = {"PIPELINE_ALLOW_PRIVATE_ADDRESSES": "true", "PIPELINE_LOOPBACK_ONLY": "true"}
 
 
 @pytest.fixture(scope="module")

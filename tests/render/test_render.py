@@ -16,10 +16,13 @@ from pipeline.records import LANGUAGES
 from pipeline.render import (
     MAX_EMAIL_BYTES,
     EditionLinks,
+    find_unrenderable,
     render_all,
     render_edition,
+    sanitize_html,
     write_rendered,
 )
+from pipeline.render.email import check_html
 from tests.render.fixtures import GOLDEN, press_review_plan
 from tests.render.regen_golden import build_golden
 
@@ -259,3 +262,62 @@ def test_also_in_links_name_the_language_and_drop_unsafe_addresses() -> None:
     assert ('Aussi en : <a href="https://es.example/a" rel="noopener noreferrer" '
             'hreflang="es">espagnol (El Diario)</a>') in html
     assert "Piège" not in html
+
+
+def test_the_safety_check_reads_tags_and_attributes_not_item_text() -> None:
+    """Issue 11, case 2: an item about web fonts is news; the template's own resources are
+    what must not pull in web fonts or carry active content."""
+    title = "Soil carbon web tools: fonts.googleapis.com blocked in schools"
+    plan = plan_of(Section("theme-soil-carbon", entries=(
+        entry("fonts", title=title, summary="<script> and javascript: written as text"),)))
+    for edition in render_all(plan).values():
+        assert title in edition.html
+    page = render_edition(plan, lang="en").html
+    head = page.index("</head>")
+    for resource in ('<link rel="stylesheet" href="https://fonts.googleapis.com/css">',
+                     "<style>@import url(https://fonts.googleapis.com/x);</style>",
+                     "<script>x()</script>", '<a href=" javascript:alert(1)">x</a>',
+                     '<img src="data:image/svg+xml,x">', "<mj-raw>x</mj-raw>"):
+        with pytest.raises(RenderError):
+            check_html(page[:head] + resource + page[head:], "en")
+
+
+def test_control_characters_and_lone_surrogates_never_stop_a_render() -> None:
+    plan = plan_of(Section("theme-soil-carbon", entries=(
+        entry("ctl", title="Soil\x0b carbon\x1b[31m\udcff", summary="a\x00b"),)))
+    for edition in render_all(plan).values():
+        for output in (edition.html, edition.text):
+            assert "carbon[31m" in output and "ab" in output
+            assert not re.search("[\x00-\x08\x0b\x1b\udcff]", output)
+
+
+def test_an_entry_that_cannot_be_rendered_is_found_by_name() -> None:
+    plan = plan_of(Section("theme-soil-carbon", entries=(
+        entry("good", title="Soil carbon"), entry("blank", title="\u2028 ", rank=2))))
+    with pytest.raises(RenderError):
+        render_all(plan, allow_incomplete=True)
+    assert find_unrenderable(plan) == {"blank": "fr: no title in any language"}
+
+
+def test_bidi_and_zero_width_are_stripped_from_titles() -> None:
+    plan = plan_of(Section("theme-soil-carbon", entries=(
+        entry("bidi", title="Soil\u200b carbon \u202egpj.exe\u202c"),)))
+    edition = render_edition(plan, lang="en")
+    assert "Soil carbon gpj.exe" in edition.html and "\u202e" not in edition.html
+    assert "\u202e" not in edition.subject and "\u200b" not in edition.text
+
+
+def test_editorial_links_must_be_absolute() -> None:
+    """Issue 11, case 7: protocol-relative and relative links are dropped (they would point
+    wherever the email is read), absolute http(s) and mailto kept."""
+    body = ('<p><a href="//evil.example/x">a</a> <a href="/relative">b</a> '
+            '<a href="relative/path">c</a> <a href="https://ok.example/">d</a> '
+            '<a href="mailto:team@4p1000.example">e</a></p>')
+    cleaned = sanitize_html(body)
+    assert "evil.example" not in cleaned and "relative" not in cleaned
+    assert 'href="https://ok.example/"' in cleaned
+    assert 'href="mailto:team@4p1000.example"' in cleaned
+    editorial = {lang: LocalText("Edito", body) for lang in LANGUAGES}
+    html = render_edition(plan_of(Section("editorial", kind="editorial", editorial=editorial)),
+                          lang="fr").html
+    assert "evil.example" not in html and 'href="/relative"' not in html
