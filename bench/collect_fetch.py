@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import hashlib
 import multiprocessing as mp
 import os
@@ -75,12 +76,28 @@ def serve(hosts: int, per_host: int, conn: Connection) -> None:
     asyncio.run(serve_hosts(hosts, per_host, conn))
 
 
+NESTED_TAGS = 6_641_036
+"""Issue 11's nested-tag bomb: 19.5 kB gzipped, 20 MB of unclosed tags once decompressed."""
+
+
+def make_bomb() -> bytes:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a'
+            b"</title><link>http://e.org/p</link><description>" + b"<x>" * NESTED_TAGS
+            + b"</description></item></channel></rss>")
+    return gzip.compress(body, 9)
+
+
 async def serve_hosts(hosts: int, per_host: int, conn: Connection) -> None:
     stats = Stats()
     feeds = {(h, f): make_feed(h, f) for h in range(hosts) for f in range(per_host)}
     etags = {key: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for key, body in feeds.items()}
+    bomb = make_bomb()
 
     async def answer(host: int, path: str, headers: dict[str, str]) -> bytes:
+        if path == "/bomb.xml":  # served by every host; only bench/collect_limits.py asks
+            return (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    b"Content-Encoding: gzip\r\nContent-Length: " + str(len(bomb)).encode()
+                    + b"\r\n\r\n" + bomb)
         feed = int(path.strip("/").split(".")[0] or 0)
         key = (host, feed)
         await asyncio.sleep(random.Random(host * 1000 + feed).uniform(0.05, 0.2))

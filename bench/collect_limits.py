@@ -1,0 +1,203 @@
+"""The parse limits (issue 11) and streaming to the store (issue 15): memory and throughput of
+the real command, `pipeline collect`.
+
+Same hosts as bench/collect_fetch.py: 100 HTTP servers on 127.0.0.1 run by one asyncio loop in
+another process, 5 feeds each (20 items), 50–200 ms latency per response.
+
+1. **Memory**: peak memory of the whole command (the collecting process, the parse fork server,
+   its workers and the resource tracker: the resident sizes of every process of the run,
+   summed, sampled every 20 ms from /proc) on 500 normal feeds, and on the same feeds where 5
+   of them are replaced by issue 11's nested-tag bomb (19.5 kB gzipped). Target: the second
+   within 1.5x of the first, and the other 495 sources collected alike.
+2. **Throughput** (with ``--baseline-bin``): the same first run of `pipeline collect` (500 new
+   feeds, 10,000 items) with this checkout and with another one (e.g. the main branch before
+   the parse limits), alternated, median of ``--repeat`` pairs, wall and CPU time. Target: no
+   more than 5 % slower. The collecting process's own peak is shown beside it: results are
+   now streamed to the store instead of kept until the end (issue 15).
+
+Run: .venv/bin/python bench/collect_limits.py [--repeat 5] [--baseline-bin OTHER/.venv/bin/pipeline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from collect_fetch import serve  # the same hosts as the throughput benchmark
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+BOMB_HOSTS = (3, 23, 47, 71, 97)
+"""The 5 sources replaced by the bomb: one feed of these hosts."""
+
+
+@dataclass
+class Run:
+    wall_s: float
+    cpu_s: float
+    peak_total_mb: float
+    peak_main_mb: float
+    outcomes: dict[str, str]
+    summary: str
+
+
+def session_stats(session_id: int) -> dict[int, tuple[int, float]]:
+    """pid → (resident bytes, CPU seconds) of the live processes of a session."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id and fields[0] != "Z":
+            found[int(entry.name)] = (int(fields[21]) * PAGE,
+                                      (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
+def run_collect(command: list[str], folder: Path, env: dict[str, str]) -> Run:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    peaks = {"total": 0, "main": 0}
+    cpu: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            stats = session_stats(process.pid)
+            peaks["total"] = max(peaks["total"], sum(r for r, _ in stats.values()))
+            peaks["main"] = max(peaks["main"], stats.get(process.pid, (0, 0.0))[0])
+            for pid, (_, seconds) in stats.items():
+                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = process.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"pipeline collect failed: {stdout[-2000:]}")
+    outcomes = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith("s") and parts[0][1:].isdigit():
+            outcomes[parts[0]] = " ".join(parts[1:5])
+    return Run(wall, sum(cpu.values()), peaks["total"] / 2**20, peaks["main"] / 2**20,
+               outcomes, stdout.strip().splitlines()[-1])
+
+
+def write_sources(folder: Path, ports: list[int], per_host: int, *, bombs: bool) -> None:
+    lines = []
+    for h, port in enumerate(ports):
+        for f in range(per_host):
+            path = "bomb" if bombs and h in BOMB_HOSTS and f == 0 else str(f)
+            n = h * per_host + f
+            lines.append(f'[[sources]]\nid = "s{n}"\nname = "s{n}"\n'
+                         f'url = "http://127.0.0.1:{port}/{path}.xml"\nlang = "en"\n')
+    (folder / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+def measure(command: list[str], ports: list[int], per_host: int, *, bombs: bool,
+            env: dict[str, str]) -> Run:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_sources(Path(tmp), ports, per_host, bombs=bombs)
+        return run_collect(command, Path(tmp), env)
+
+
+def median(runs: list[Run], attribute: str) -> float:
+    return statistics.median(getattr(r, attribute) for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--per-host", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline-bin", default=None,
+                        help="another checkout's `pipeline` to compare throughput with")
+    args = parser.parse_args()
+    here, there = mp.Pipe()
+    server = mp.Process(target=serve, args=(args.hosts, args.per_host, there), daemon=True)
+    server.start()
+    ports: list[int] = here.recv()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    env["PIPELINE_ALLOW_PRIVATE_ADDRESSES"] = "true"
+    ours = [str(Path(sys.executable).parent / "pipeline"), "collect"]
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{len(ports) * args.per_host} feeds on {len(ports)} hosts; "
+          f"bombs on hosts {', '.join(map(str, BOMB_HOSTS))}")
+
+    normal: list[Run] = []
+    bombed: list[Run] = []
+    for _ in range(args.repeat):  # alternated, so that the machine's load falls on both
+        normal.append(measure(ours, ports, args.per_host, bombs=False, env=env))
+        bombed.append(measure(ours, ports, args.per_host, bombs=True, env=env))
+        print(f"  normal {normal[-1].wall_s:6.2f} s {normal[-1].peak_total_mb:6.0f} MB   "
+              f"with bombs {bombed[-1].wall_s:6.2f} s {bombed[-1].peak_total_mb:6.0f} MB   "
+              f"({bombed[-1].summary})")
+    bomb_ids = {f"s{h * args.per_host}" for h in BOMB_HOSTS}
+    same = all(run.outcomes.get(sid) == normal[0].outcomes.get(sid)
+               for run in normal + bombed for sid in normal[0].outcomes if sid not in bomb_ids)
+    collected = sum(1 for sid, outcome in bombed[0].outcomes.items()
+                    if sid not in bomb_ids and outcome.startswith("new new 20"))
+    refused = [bombed[0].outcomes.get(sid, "?") for sid in sorted(bomb_ids)]
+    ratio = median(bombed, "peak_total_mb") / median(normal, "peak_total_mb")
+    print("\n| run | wall (median) | CPU (median) | peak memory, whole run | "
+          "peak memory, collecting process |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, runs in (("500 normal feeds", normal), ("495 normal + 5 bombs", bombed)):
+        print(f"| {name} | {median(runs, 'wall_s'):.2f} s | {median(runs, 'cpu_s'):.2f} s | "
+              f"{median(runs, 'peak_total_mb'):.0f} MB ({min(r.peak_total_mb for r in runs):.0f}"
+              f"–{max(r.peak_total_mb for r in runs):.0f}) | "
+              f"{median(runs, 'peak_main_mb'):.0f} MB |")
+    print(f"\npeak memory with bombs / without: {ratio:.2f}x (target <= 1.5x) — "
+          f"{'met' if ratio <= 1.5 else 'NOT met'}")
+    print(f"the other 495 sources: {collected} collected with 20 new items each; identical "
+          f"outcomes in every run: {same}")
+    print(f"the bombs: {refused[0]}")
+
+    if args.baseline_bin:
+        baseline = [args.baseline_bin, "collect"]
+        pairs: list[tuple[Run, Run]] = []
+        for _ in range(args.repeat):
+            pairs.append((measure(baseline, ports, args.per_host, bombs=False, env=env),
+                          measure(ours, ports, args.per_host, bombs=False, env=env)))
+            print(f"  baseline {pairs[-1][0].wall_s:6.2f} s   ours {pairs[-1][1].wall_s:6.2f} s")
+        base_wall = statistics.median(b.wall_s for b, _ in pairs)
+        our_wall = statistics.median(o.wall_s for _, o in pairs)
+        per_pair = sorted(o.wall_s / b.wall_s for b, o in pairs)
+        print(f"\nthroughput, `pipeline collect` first run, median of {len(pairs)} pairs:")
+        print("| checkout | wall | CPU | peak memory, whole run | collecting process |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, index in ((f"baseline ({args.baseline_bin})", 0), ("this checkout", 1)):
+            runs = [pair[index] for pair in pairs]
+            print(f"| {name} | {median(runs, 'wall_s'):.2f} s | {median(runs, 'cpu_s'):.2f} s "
+                  f"| {median(runs, 'peak_total_mb'):.0f} MB | "
+                  f"{median(runs, 'peak_main_mb'):.0f} MB |")
+        slower = our_wall / base_wall - 1
+        print(f"wall time ours/baseline: {our_wall / base_wall:.3f} (pairs "
+              f"{per_pair[0]:.3f}–{per_pair[-1]:.3f}); target: at most 5 % slower — "
+              f"{'met' if slower <= 0.05 else 'NOT met'}")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    here.send("stop")
+    server.join(timeout=5)
+
+
+if __name__ == "__main__":
+    main()
