@@ -80,9 +80,12 @@ NESTED_TAGS = 6_641_036
 """Issue 11's nested-tag bomb: 19.5 kB gzipped, 20 MB of unclosed tags once decompressed."""
 
 
-def make_bomb() -> bytes:
-    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a'
-            b"</title><link>http://e.org/p</link><description>" + b"<x>" * NESTED_TAGS
+def make_bomb(tags: int = NESTED_TAGS, *, disguised: bool = False) -> bytes:
+    """The bomb, gzipped; ``disguised`` hides as many closing tags in a comment, which gets it
+    past the cheap tag count to the parse limits (2.5 million tags then: under the 20 MB cap)."""
+    comment = b"<!--" + b"</x>" * tags + b"-->" if disguised else b""
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel>' + comment + b"<title>x</title>"
+            b"<item><title>a</title><link>http://e.org/p</link><description>" + b"<x>" * tags
             + b"</description></item></channel></rss>")
     return gzip.compress(body, 9)
 
@@ -91,10 +94,12 @@ async def serve_hosts(hosts: int, per_host: int, conn: Connection) -> None:
     stats = Stats()
     feeds = {(h, f): make_feed(h, f) for h in range(hosts) for f in range(per_host)}
     etags = {key: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for key, body in feeds.items()}
-    bomb = make_bomb()
+    bombs = {"/bomb.xml": make_bomb(),
+             "/bomb-disguised.xml": make_bomb(2_500_000, disguised=True)}
 
     async def answer(host: int, path: str, headers: dict[str, str]) -> bytes:
-        if path == "/bomb.xml":  # served by every host; only bench/collect_limits.py asks
+        if path in bombs:  # served by every host; only bench/collect_limits.py asks
+            bomb = bombs[path]
             return (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
                     b"Content-Encoding: gzip\r\nContent-Length: " + str(len(bomb)).encode()
                     + b"\r\n\r\n" + bomb)

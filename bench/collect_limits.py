@@ -102,11 +102,14 @@ def run_collect(command: list[str], folder: Path, env: dict[str, str]) -> Run:
                outcomes, stdout.strip().splitlines()[-1])
 
 
+BOMB = "bomb"
+
+
 def write_sources(folder: Path, ports: list[int], per_host: int, *, bombs: bool) -> None:
     lines = []
     for h, port in enumerate(ports):
         for f in range(per_host):
-            path = "bomb" if bombs and h in BOMB_HOSTS and f == 0 else str(f)
+            path = BOMB if bombs and h in BOMB_HOSTS and f == 0 else str(f)
             n = h * per_host + f
             lines.append(f'[[sources]]\nid = "s{n}"\nname = "s{n}"\n'
                          f'url = "http://127.0.0.1:{port}/{path}.xml"\nlang = "en"\n')
@@ -131,7 +134,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-bin", default=None,
                         help="another checkout's `pipeline` to compare throughput with")
+    parser.add_argument("--disguised", action="store_true",
+                        help="bombs that hide closing tags in a comment, past the cheap tag "
+                             "count: the parse limits of the workers are what stops them")
     args = parser.parse_args()
+    global BOMB
+    BOMB = "bomb-disguised" if args.disguised else "bomb"
     here, there = mp.Pipe()
     server = mp.Process(target=serve, args=(args.hosts, args.per_host, there), daemon=True)
     server.start()
@@ -141,7 +149,7 @@ def main() -> None:
     ours = [str(Path(sys.executable).parent / "pipeline"), "collect"]
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{len(ports) * args.per_host} feeds on {len(ports)} hosts; "
-          f"bombs on hosts {', '.join(map(str, BOMB_HOSTS))}")
+          f"bombs (/{BOMB}.xml) on hosts {', '.join(map(str, BOMB_HOSTS))}")
 
     normal: list[Run] = []
     bombed: list[Run] = []

@@ -107,7 +107,7 @@ def test_collect_killed_at_random_points_stores_everything_once_and_leaves_no_pr
             sources.append((f"h{h}-f{f}", local.url(f"/{f}.xml")))
     # a document that keeps a parse worker busy (and growing) for minutes: half of the kills
     # land while it is being parsed, the others at random points from start-up on
-    hosts[0].add("/slow.xml", gzip.compress(nested_tag_bomb(3_000_000)),
+    hosts[0].add("/slow.xml", gzip.compress(nested_tag_bomb(2_000_000)),
                  headers={"Content-Encoding": "gzip"})
     sources.append(("slow", hosts[0].url("/slow.xml")))
     write_sources(tmp_path, sources)

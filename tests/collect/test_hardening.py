@@ -35,12 +35,15 @@ def item(title: str, link: str, *, summary: str = "Teaser from the feed.",
             f"<description>{summary}</description>{published}</item>")
 
 
-def nested_tag_bomb(tags: int) -> bytes:
+def nested_tag_bomb(tags: int, *, disguised: bool = True) -> bytes:
     """The issue's reproduction: unclosed nested tags that feedparser's loose parser grows on
-    without bound (19.5 kB gzipped at 6.6 million tags; fewer do here)."""
-    return (b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
-            b"<title>a</title><link>http://e.org/p</link><description>" + b"<x>" * tags
-            + b"</description></item></channel></rss>")
+    without bound (19.5 kB gzipped at 6.6 million tags; fewer do here). ``disguised`` hides
+    as many closing tags in a comment, so that the cheap tag count lets it through and the
+    parse limits of the worker process are what stops it."""
+    comment = b"<!--" + b"</x>" * tags + b"-->" if disguised else b""
+    return (b'<?xml version="1.0"?><rss version="2.0"><channel>' + comment + b"<title>x"
+            b"</title><item><title>a</title><link>http://e.org/p</link><description>"
+            + b"<x>" * tags + b"</description></item></channel></rss>")
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,9 @@ def test_a_parse_bomb_fails_its_source_alone_and_inspect_refuses_it(
     slow = {**LOCAL, "PIPELINE_PARSE_MEMORY_LIMIT_MB": "0", "PIPELINE_PARSE_TIME_LIMIT": "1"}
     refused = run_pipeline(["inspect", "feed", "bomb.xml"], cwd=tmp_path, env=slow)
     assert "parsing it took longer than 1 s (parse time limit)" in one_clear_line(refused)
+    (tmp_path / "plain.xml").write_bytes(nested_tag_bomb(1_500_000, disguised=False))
+    counted = run_pipeline(["inspect", "feed", "plain.xml"], cwd=tmp_path, env=slow)
+    assert "1500000 more opening than closing tags (a nested-tag bomb" in one_clear_line(counted)
 
 
 # 2. no single item can make a draft fail ------------------------------------------------------
