@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -146,9 +147,13 @@ class Fetcher:
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-        accept: str = FEED_ACCEPT,
+        accept: str = FEED_ACCEPT, watch: Callable[[bytes], None] | None = None,
     ) -> FetchResponse:
-        """GET ``url`` safely; raises a :class:`~pipeline.errors.FetchError` subclass."""
+        """GET ``url`` safely; raises a :class:`~pipeline.errors.FetchError` subclass.
+
+        ``watch`` sees each decompressed piece of the body as it arrives and may stop the
+        download by raising (a :class:`~pipeline.errors.ParseError` for a feed that is
+        already known to be refused)."""
         allow, only = self.settings.allow_private_addresses, self.settings.loopback_only
         headers = {"Accept": accept}
         if etag:
@@ -168,7 +173,7 @@ class Fetcher:
                     deadline_at = loop.time() + self.settings.total_deadline_s
                 try:
                     async with asyncio.timeout_at(deadline_at):
-                        outcome = await self._exchange(current, headers)
+                        outcome = await self._exchange(current, headers, watch)
                 except HTTPStatusError as error:
                     if error.status in (429, 503):
                         self.gate.pause_host(host, error.retry_after_at
@@ -209,7 +214,8 @@ class Fetcher:
                 retry_after_at=paused_until,
             )
 
-    async def _exchange(self, url: str, headers: dict[str, str]) -> FetchResponse | str:
+    async def _exchange(self, url: str, headers: dict[str, str],
+                        watch: Callable[[bytes], None] | None = None) -> FetchResponse | str:
         """One request; returns the response, or the Location of a redirect."""
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
@@ -227,7 +233,7 @@ class Fetcher:
                     )
                 body, received = b"", 0
                 if status != 304:
-                    body, received = await self._read_body(response)
+                    body, received = await self._read_body(response, watch)
                 return FetchResponse(
                     url=url, status=status, body=body,
                     headers={k.lower(): v for k, v in response.headers.items()},
@@ -244,13 +250,14 @@ class Fetcher:
             raise AddressNotAllowed(f"address not allowed: invalid URL ({one_line(error)})",
                                     url=url) from None
 
-    async def _read_body(self, response: httpx.Response) -> tuple[bytes, int]:
+    async def _read_body(self, response: httpx.Response,
+                         watch: Callable[[bytes], None] | None = None) -> tuple[bytes, int]:
         max_bytes = self.settings.max_bytes
         encoding = response.headers.get("content-encoding", "")
         length = response.headers.get("content-length", "")
         if encoding in ("", "identity") and length.isdigit() and int(length) > max_bytes:
             raise ResponseTooLarge(f"response body larger than {max_bytes} bytes ({length})")
-        decoder = BodyDecoder(encoding, max_bytes)
+        decoder = BodyDecoder(encoding, max_bytes, watch)
         received = 0
         async for raw in response.aiter_raw():
             received += len(raw)

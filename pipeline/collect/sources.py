@@ -12,7 +12,7 @@ from pipeline.collect.addresses import check_url
 from pipeline.collect.articles import Article, extract_article, find_article_links
 from pipeline.collect.canonical import canonicalise_url, hash_content
 from pipeline.collect.cleaning import flag_invisible_chars
-from pipeline.collect.feeds import FeedEntry, parse_feed
+from pipeline.collect.feeds import FeedEntry, TagCounter, parse_feed
 from pipeline.collect.fetch import FEED_ACCEPT, Fetcher, FetchResponse, FetchSettings
 from pipeline.collect.politeness import RobotsCache, host_key
 from pipeline.collect.sandbox import ParseLimits, ParseSandbox
@@ -100,8 +100,10 @@ class Collector:
 
     async def _collect(self, spec: SourceSpec, state: FetchState) -> SourceResult:
         accept = FEED_ACCEPT if spec.kind == "feed" else HTML_ACCEPT
+        watch = TagCounter().feed if spec.kind == "feed" else None
         response = await self.fetcher.fetch(spec.url, etag=state.etag,
-                                            last_modified=state.last_modified, accept=accept)
+                                            last_modified=state.last_modified, accept=accept,
+                                            watch=watch)
         if response.not_modified:
             return SourceResult(source_id=spec.id, outcome="not_modified", state=state,
                                 bytes_received=response.bytes_received)

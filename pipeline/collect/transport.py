@@ -181,8 +181,10 @@ class _ReleasingStream(httpx.AsyncByteStream):
 class BodyDecoder:
     """Decompresses gzip/deflate bodies piece by piece, never holding more than the cap."""
 
-    def __init__(self, content_encoding: str, max_bytes: int) -> None:
+    def __init__(self, content_encoding: str, max_bytes: int,
+                 watch: Callable[[bytes], None] | None = None) -> None:
         encoding = content_encoding.strip().lower()
+        self._watch = watch
         if encoding not in SUPPORTED_ENCODINGS:
             raise FetchError(f"unsupported content encoding {encoding!r}")
         self.max_bytes = max_bytes
@@ -198,6 +200,8 @@ class BodyDecoder:
         if self.size > self.max_bytes:
             raise ResponseTooLarge(f"response body larger than {self.max_bytes} bytes")
         if piece:
+            if self._watch is not None:
+                self._watch(piece)
             self._parts.append(piece)
 
     def feed(self, raw: bytes) -> None:

@@ -257,3 +257,20 @@ xml:base="https://base.example/blog/"><title>A</title>
 <entry><title>Based</title><link href="posts/3"/><id>urn:x:3</id></entry></feed>"""
     parsed = parse_feed(atom, fetched_at=FETCHED_AT, url="https://site.example/atom.xml")
     assert [e.link for e in parsed.entries] == ["https://base.example/blog/posts/3"]
+
+
+def test_the_tag_count_is_the_same_piece_by_piece() -> None:
+    import random
+
+    from pipeline.collect.feeds import TagCounter, count_unclosed_tags
+
+    body = (b'<?xml version="1.0"?><rss><!-- c --><channel><a/><b></b><br><x><y>'
+            b"<![CDATA[<p>]]></channel></rss>") * 50
+    rng = random.Random(3)
+    for _ in range(20):
+        counter, start = TagCounter(), 0
+        while start < len(body):
+            end = start + rng.randint(1, 7)
+            counter.feed(body[start:end])
+            start = end
+        assert counter.unclosed == count_unclosed_tags(body)

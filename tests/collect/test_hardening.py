@@ -85,8 +85,10 @@ def test_a_parse_bomb_fails_its_source_alone_and_inspect_refuses_it(
     server.add("/bomb.xml", gzip.compress(bomb), headers={"Content-Encoding": "gzip"})
     server.add("/good1.xml", rss(item("Soil one", "http://127.0.0.1:9/one")))
     server.add("/good2.xml", rss(item("Soil two", "http://127.0.0.1:9/two")))
+    server.add("/plain.xml", gzip.compress(nested_tag_bomb(1_500_000, disguised=False)),
+               headers={"Content-Encoding": "gzip"})
     write_sources(tmp_path, [("good1", server.url("/good1.xml")), ("bomb", server.url(
-        "/bomb.xml")), ("good2", server.url("/good2.xml"))])
+        "/bomb.xml")), ("good2", server.url("/good2.xml")), ("plain", server.url("/plain.xml"))])
     memory = {**LOCAL, "PIPELINE_PARSE_MEMORY_LIMIT_MB": "64", "PIPELINE_PARSE_TIME_LIMIT": "120"}
     done = run_pipeline(["collect"], cwd=tmp_path, env=memory)
     assert done.returncode == 0, done.stderr
@@ -94,6 +96,8 @@ def test_a_parse_bomb_fails_its_source_alone_and_inspect_refuses_it(
     assert "failed: document refused: parsing it needed more than 64 MB (parse memory limit)" \
         in lines["bomb"]
     assert "new 1" in lines["good1"] and "new 1" in lines["good2"]
+    assert "failed: feed refused: over 100000 more opening than closing tags (a nested-tag " \
+        "bomb), stopped while downloading" in lines["plain"]
     assert query(tmp_path, "SELECT count(*) FROM items") == [(2,)]
 
     (tmp_path / "bomb.xml").write_bytes(bomb)
@@ -101,7 +105,7 @@ def test_a_parse_bomb_fails_its_source_alone_and_inspect_refuses_it(
     refused = run_pipeline(["inspect", "feed", "bomb.xml"], cwd=tmp_path, env=slow)
     assert "parsing it took longer than 1 s (parse time limit)" in one_clear_line(refused)
     (tmp_path / "plain.xml").write_bytes(nested_tag_bomb(1_500_000, disguised=False))
-    counted = run_pipeline(["inspect", "feed", "plain.xml"], cwd=tmp_path, env=slow)
+    counted = run_pipeline(["inspect", "feed", "plain.xml"], cwd=tmp_path, env=slow)  # a file
     assert "1500000 more opening than closing tags (a nested-tag bomb" in one_clear_line(counted)
 
 
