@@ -97,7 +97,7 @@ def run_collect(command: list[str], folder: Path, env: dict[str, str]) -> Run:
     for line in stdout.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith("s") and parts[0][1:].isdigit():
-            outcomes[parts[0]] = " ".join(parts[1:5])
+            outcomes[parts[0]] = " ".join(parts[1:])
     return Run(wall, sum(cpu.values()), peaks["total"] / 2**20, peaks["main"] / 2**20,
                outcomes, stdout.strip().splitlines()[-1])
 
@@ -162,8 +162,9 @@ def main() -> None:
     bomb_ids = {f"s{h * args.per_host}" for h in BOMB_HOSTS}
     same = all(run.outcomes.get(sid) == normal[0].outcomes.get(sid)
                for run in normal + bombed for sid in normal[0].outcomes if sid not in bomb_ids)
+    # (outcome lines: "new  new 20, updated 0, unchanged 0")
     collected = sum(1 for sid, outcome in bombed[0].outcomes.items()
-                    if sid not in bomb_ids and outcome.startswith("new new 20"))
+                    if sid not in bomb_ids and outcome.startswith("new new 20,"))
     refused = [bombed[0].outcomes.get(sid, "?") for sid in sorted(bomb_ids)]
     ratio = median(bombed, "peak_total_mb") / median(normal, "peak_total_mb")
     print("\n| run | wall (median) | CPU (median) | peak memory, whole run | "
