@@ -22,6 +22,7 @@ the fork server and the workers die with the process that started them (see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
@@ -110,9 +111,12 @@ class ParseSandbox:
     def start(self) -> ParseSandbox:
         """Start the workers from a thread: the first one waits until the fork server has
         loaded the parsers, which the caller does not need to wait for."""
-        threading.Thread(target=self._pool.schedule, args=(os.getpid,),
-                         name="parse-pool-start", daemon=True).start()
+        threading.Thread(target=self._warm_up, name="parse-pool-start", daemon=True).start()
         return self
+
+    def _warm_up(self) -> None:
+        with contextlib.suppress(RuntimeError):  # closed already: nothing to warm up
+            self._pool.schedule(os.getpid)
 
     def _schedule(self, function: Callable[..., T], args: tuple[Any, ...],
                   kwargs: dict[str, Any], warm: tuple[str, ...]) -> ProcessFuture[T]:
