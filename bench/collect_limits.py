@@ -146,6 +146,7 @@ def main() -> None:
     ports: list[int] = here.recv()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
     env["PIPELINE_ALLOW_PRIVATE_ADDRESSES"] = "true"
+    env["PIPELINE_LOOPBACK_ONLY"] = "true"  # nothing beyond 127.0.0.1
     ours = [str(Path(sys.executable).parent / "pipeline"), "collect"]
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{len(ports) * args.per_host} feeds on {len(ports)} hosts; "

@@ -53,8 +53,9 @@ def tls_server(certificate: tuple[str, str]) -> Iterator[LocalServer]:
 
 @pytest.fixture
 def local_settings() -> FetchSettings:
-    """Loopback allowed (the test servers), no politeness delay, short deadlines."""
-    return FetchSettings(allow_private_addresses=True, per_host_delay_s=0.0,
+    """Loopback only (the test servers; nothing else is ever attempted), no politeness delay,
+    short deadlines."""
+    return FetchSettings(allow_private_addresses=True, loopback_only=True, per_host_delay_s=0.0,
                          total_deadline_s=10.0, connect_timeout=5.0, read_timeout=5.0)
 
 
