@@ -9,6 +9,11 @@ A second run over unchanged feeds sends the stored ETag/Last-Modified: ≥ 95 % 
 304 and the bytes sent ≤ 5 % of the first run.
 
 Run: .venv/bin/python bench/collect_fetch.py [--hosts 100] [--per-host 5] [--repeat 5]
+     [--compare DIR]
+
+``--compare DIR`` also runs the full command with the package of another checkout (``DIR``
+first on ``PYTHONPATH``; e.g. ``git archive main | tar -x -C DIR``), alternating with this
+one, and prints both medians, with CPU time, and their ratio.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +41,7 @@ import feedparser
 from pipeline.collect.fetch import FetchSettings
 from pipeline.collect.sources import collect_sources
 from pipeline.records import SourceSpec
+from pipeline.settings import Settings
 
 WORDS = ["soil", "carbon", "farmers", "climate", "food", "security", "land", "restoration",
          "agroforestry", "drought", "compost", "yields", "water", "erosion", "policy", "finance",
@@ -169,6 +176,10 @@ def main() -> None:
                         help="runs of the full command (the median is reported)")
     parser.add_argument("--skip-cli", action="store_true",
                         help="do not measure the full `pipeline collect` command")
+    parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
+                        help="also run the full command with DIR's package, alternating")
+    parser.add_argument("--skip-stage", action="store_true",
+                        help="measure only the full command")
     args = parser.parse_args()
     here, there = mp.Pipe()
     process = mp.Process(target=serve, args=(args.hosts, args.per_host, there), daemon=True)
@@ -197,7 +208,14 @@ def main() -> None:
         print(f"sequential feedparser.parse(url): {baseline_s:7.2f} s "
               f"({base['requests']} requests)")
 
-    settings = FetchSettings(allow_private_addresses=True, loopback_only=True)  # polite
+    if args.skip_stage:
+        measure_cli(urls, baseline_s, stats, args.repeat, args.compare)
+        here.send("stop")
+        process.join(timeout=5)
+        return
+    # the default settings otherwise (politeness, 50 requests on the wire)
+    settings = FetchSettings(allow_private_addresses=True, loopback_only=True,
+                             max_in_flight=Settings().fetch_concurrency)
     start = time.perf_counter()
     first = asyncio.run(collect_sources(specs, {}, settings))
     first_s = time.perf_counter() - start
@@ -227,47 +245,66 @@ def main() -> None:
           f"{first_stats['bytes_sent']} "
           f"({second_stats['bytes_sent'] / max(first_stats['bytes_sent'], 1):.1%}, target <= 5%)")
     if not args.skip_cli:
-        measure_cli(urls, baseline_s, stats, args.repeat)
+        measure_cli(urls, baseline_s, stats, args.repeat, args.compare)
     here.send("stop")
     process.join(timeout=5)
 
 
 def measure_cli(urls: list[str], baseline_s: float | None,
-                stats: Callable[[], dict[str, int]], repeat: int) -> None:
+                stats: Callable[[], dict[str, int]], repeat: int,
+                compare: Path | None = None) -> None:
     """The same feeds through the real command, `pipeline collect`: process start-up, config
     validation, fetching, parsing and storing every item in a fresh SQLite database. Each
     repeat starts from a new project folder (first run) and runs again over it (second run);
-    the median is the figure (a 2-core machine shared with other work is noisy)."""
+    the median is the figure (a 2-core machine shared with other work is noisy). With
+    ``compare``, each repeat runs the other checkout's package too, right before this one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
     env["PIPELINE_ALLOW_PRIVATE_ADDRESSES"] = "true"
     env["PIPELINE_LOOPBACK_ONLY"] = "true"  # nothing beyond 127.0.0.1
+    versions = {"this checkout": env}
+    if compare is not None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(compare / "pipeline")],
+                       check=True, stdout=subprocess.DEVNULL)
+        versions = {"baseline": {**env, "PYTHONPATH": str(compare)}, **versions}
     command = [str(Path(sys.executable).parent / "pipeline"), "collect"]
-    times: dict[str, list[float]] = {"first": [], "second": []}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            lines = [f'[[sources]]\nid = "s{n}"\nname = "s{n}"\nurl = "{url}"\nlang = "en"\n'
-                     for n, url in enumerate(urls)]
-            Path(tmp, "sources.toml").write_text("\n".join(lines), encoding="utf-8")
-            for run in ("first", "second"):
-                start = time.perf_counter()
-                done = subprocess.run(command, cwd=tmp, env=env, capture_output=True,
-                                      text=True, check=False)
-                took = time.perf_counter() - start
-                run_stats = stats()
-                assert done.returncode == 0, done.stderr[-2000:]
-                summary = done.stdout.strip().splitlines()[-1]
-                times[run].append(took)
-                print(f"pipeline collect, {run} run:       {took:7.2f} s  max in flight per "
-                      f"host: {run_stats['max_in_flight']}  ({summary})")
-    for run, values in times.items():
-        middle = statistics.median(values)
-        line = (f"pipeline collect, {run} run, median of {len(values)}: {middle:5.2f} s "
-                f"(min {min(values):.2f}, max {max(values):.2f})")
+        for name, version_env in versions.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                lines = [f'[[sources]]\nid = "s{n}"\nname = "s{n}"\nurl = "{url}"\n'
+                         'lang = "en"\n' for n, url in enumerate(urls)]
+                Path(tmp, "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+                for run in ("first", "second"):
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    done = subprocess.run(command, cwd=tmp, env=version_env,
+                                          capture_output=True, text=True, check=False)
+                    took = time.perf_counter() - start
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                    run_stats = stats()
+                    assert done.returncode == 0, done.stderr[-2000:]
+                    summary = done.stdout.strip().splitlines()[-1]
+                    times.setdefault((name, run), []).append((took, cpu))
+                    print(f"pipeline collect ({name}), {run} run: {took:7.2f} s, cpu {cpu:5.2f} s"
+                          f"  max in flight per host: {run_stats['max_in_flight']}  ({summary})")
+    print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
+    medians: dict[tuple[str, str], float] = {}
+    for (name, run), values in times.items():
+        walls = [v[0] for v in values]
+        middle = medians[name, run] = statistics.median(walls)
+        cpu = statistics.median(v[1] for v in values)
+        line = (f"pipeline collect ({name}), {run} run, median of {len(values)}: {middle:5.2f} s "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}), cpu {cpu:.2f} s")
         if baseline_s:
             line += (f"\n  speed-up over the sequential loop: {baseline_s / middle:5.1f}x median "
-                     f"({baseline_s / max(values):.1f}x-{baseline_s / min(values):.1f}x)"
+                     f"({baseline_s / max(walls):.1f}x-{baseline_s / min(walls):.1f}x)"
                      + (" (target >= 15x)" if run == "first" else ""))
         print(line)
+    if compare is not None:
+        for run in ("first", "second"):
+            ratio = medians["this checkout", run] / medians["baseline", run]
+            print(f"{run} run, this checkout / baseline: {ratio:.3f}")
 
 
 if __name__ == "__main__":

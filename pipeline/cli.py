@@ -17,10 +17,12 @@ import click
 from pipeline.commands.lazy import STAGE_COMMANDS, LazyGroup, add_lazy_command
 from pipeline.errors import PipelineError
 from pipeline.settings import load_settings
+from pipeline.states import Role
 
 if TYPE_CHECKING:
     from pipeline.app import App
     from pipeline.jobs.collect import CollectReport
+    from pipeline.permissions import Actor
 
 
 def _stderr_is_terminal() -> bool:
@@ -59,6 +61,20 @@ pass_app = click.pass_obj
 """Hands a command the :class:`~pipeline.app.App` made by the group. This module imports neither
 the app nor the store at load time: worker processes import the main module again, and a
 command that needs no database should not pay for loading it."""
+
+
+def by_option(*, required: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--by NAME``: the command acts as this user and is checked against the permission
+    table (pipeline.permissions); without it, as the pipeline itself."""
+    return click.option("--by", "by", required=required, metavar="USER",
+                        help="Act as this user (their role must allow it)."
+                        + ("" if required else " Default: the pipeline itself."))
+
+
+def acting(app: App, by: str | None) -> Actor:
+    from pipeline.jobs.accounts import resolve_actor
+
+    return resolve_actor(app, by)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -189,16 +205,17 @@ def process(app: App) -> None:
 @click.option("--since", metavar="DATE", help="First day (YYYY-MM-DD). Default: a week or a "
               "month before --until.")
 @click.option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD). Default: now.")
+@by_option()
 @pass_app
-def draft(app: App, kind: str, since: str | None, until: str | None) -> None:
+def draft(app: App, kind: str, since: str | None, until: str | None, by: str | None) -> None:
     """Build a draft edition from stored items; print its id alone on the last line."""
     from pipeline.jobs.editions import draft as run_draft
     from pipeline.jobs.editions import last_day
 
-    edition = run_draft(app, kind, since=since, until=until)
+    edition = run_draft(app, acting(app, by), kind, since=since, until=until)
     for warning in edition.warnings:
         click.echo(f"warning: {warning}", err=True)
-    state = ", ".join(f"{lang} {'complete' if s['complete'] else 'INCOMPLETE'}"
+    state = ", ".join(f"{lang} {'complete' if s.complete else 'INCOMPLETE'}"
                       for lang, s in edition.language_state.items())
     click.echo(f"{kind} draft for {edition.period_start_at:%Y-%m-%d} to "
                f"{last_day(edition):%Y-%m-%d}: {state}")
@@ -208,12 +225,13 @@ def draft(app: App, kind: str, since: str | None, until: str | None) -> None:
 @cli.command()
 @click.argument("edition_id", type=int)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@by_option()
 @pass_app
-def render(app: App, edition_id: int, out_dir: Path) -> None:
+def render(app: App, edition_id: int, out_dir: Path, by: str | None) -> None:
     """Write DIR/{fr,en,es}.html and DIR/{fr,en,es}.txt (all rendered before any is written)."""
     from pipeline.jobs.editions import render as run_render
 
-    rendered = run_render(app, edition_id, out_dir)
+    rendered = run_render(app, acting(app, by), edition_id, out_dir)
     for lang, result in rendered.items():
         for warning in result.warnings:
             click.echo(f"warning: {lang}: {warning}", err=True)
@@ -222,26 +240,28 @@ def render(app: App, edition_id: int, out_dir: Path) -> None:
 
 @cli.command()
 @click.argument("edition_id", type=int)
-@click.option("--by", "user", required=True, help="The approver's user name.")
+@by_option(required=True)
 @click.option("--accept-machine-translations", is_flag=True,
               help="Accept every unreviewed machine translation (recorded in the audit log).")
 @pass_app
-def approve(app: App, edition_id: int, user: str, accept_machine_translations: bool) -> None:
+def approve(app: App, edition_id: int, by: str, accept_machine_translations: bool) -> None:
     """Approve an edition (refused while a language is incomplete)."""
     from pipeline.jobs.editions import approve as run_approve
 
-    edition = run_approve(app, edition_id, by=user, accept_machine=accept_machine_translations)
-    click.echo(f"edition {edition.id} approved by {user}")
+    edition = run_approve(app, acting(app, by), edition_id,
+                          accept_machine=accept_machine_translations)
+    click.echo(f"edition {edition.id} approved by {by}")
 
 
 @cli.command()
 @click.argument("edition_id", type=int)
+@by_option()
 @pass_app
-def archive(app: App, edition_id: int) -> None:
+def archive(app: App, edition_id: int, by: str | None) -> None:
     """Publish a sent edition into archive/."""
     from pipeline.jobs.editions import archive as run_archive
 
-    written = run_archive(app, edition_id)
+    written = run_archive(app, acting(app, by), edition_id)
     click.echo(f"{len(written)} archive files written under {app.settings.archive_dir}")
 
 
@@ -330,10 +350,9 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
 @pass_app
 def status(app: App) -> None:
     """Health of sources, jobs, queues and the last runs."""
-    from pipeline import status as status_view
+    from pipeline.status import render_status
 
-    with app.session(readonly=True) as session:
-        click.echo(status_view.render_status(session))
+    click.echo(render_status(app))
 
 
 # --- accounts and subscribers -----------------------------------------------------------------
@@ -345,40 +364,40 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["editor", "approver", "ambassador",
-                                                          "admin"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--region", default=None, help="The ambassador's region (a region id).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@by_option()
 @pass_app
-def users_add(app: App, name: str, role: str, region: str | None, password_stdin: bool) -> None:
+def users_add(app: App, name: str, role: str, region: str | None, password_stdin: bool,
+              by: str | None) -> None:
     """Create an account (password from --password-stdin or a prompt)."""
-    from pipeline.store.audit import record_audit
-    from pipeline.store.users import add_user
+    from pipeline.jobs.accounts import add_user
 
+    actor = acting(app, by)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with app.session() as session:
-        user = add_user(session, name, role, password, region)
-        record_audit(session, "cli", "user.add", f"user:{name}", role=role, region=region)
+    user = add_user(app, actor, name, role, password, region)
     click.echo(f"user {user.name} ({user.role}{', ' + region if region else ''}) created")
 
 
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@by_option()
 @pass_app
-def users_passwd(app: App, name: str, password_stdin: bool) -> None:
+def users_passwd(app: App, name: str, password_stdin: bool, by: str | None) -> None:
     """Set a new password for NAME and sign them out of every session."""
     from pipeline.jobs.accounts import change_password
-    from pipeline.permissions import SYSTEM
 
+    actor = acting(app, by)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    ended = change_password(app, SYSTEM, name, password)
+    ended = change_password(app, actor, name, password)
     click.echo(f"password of {name} changed; {ended} session(s) signed out")
 
 
@@ -389,21 +408,19 @@ def subscribers() -> None:
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@by_option()
 @pass_app
-def subscribers_import(app: App, file: Path) -> None:
+def subscribers_import(app: App, file: Path, by: str | None) -> None:
     """Add or update subscribers from a CSV with columns email,language,publications
     (publications separated by ';'). Imported addresses count as confirmed."""
-    from pipeline.store.audit import record_audit
-    from pipeline.store.subscribers import import_subscribers
+    from pipeline.jobs.subscribers import import_subscribers
 
+    actor = acting(app, by)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise PipelineError(f"{file}: not UTF-8 text") from None
-    with app.session() as session:
-        stats = import_subscribers(session, text, source=f"import:{file.name}")
-        record_audit(session, "cli", "subscribers.import", f"file:{file.name}",
-                     added=stats.added, updated=stats.updated, rejected=len(stats.errors))
+    stats = import_subscribers(app, actor, text, source=f"import:{file.name}")
     for error in stats.errors:
         click.echo(f"{file}: {error}", err=True)
     click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "

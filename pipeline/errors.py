@@ -19,6 +19,7 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
     ├── SignInRefused            wrong name or password (one message for both)
     │   └── TooManyAttempts      sign-in rate limit reached (per account or per address)
     ├── EditionError             a state change the edition status machine refuses
+    │   └── EditConflict         a change made on an older version of a text than stored
     ├── RenderError              a template or MJML that fails to render or validate
     └── DeliveryError            SMTP failures that stop a send
 """
@@ -117,6 +118,10 @@ class TooManyAttempts(SignInRefused):
 
 class EditionError(PipelineError):
     """The edition status machine refuses a change, or an edition is incomplete."""
+
+
+class EditConflict(EditionError):
+    """Someone changed the text since it was read (optimistic concurrency on ``version``)."""
 
 
 class RenderError(PipelineError):

@@ -4,14 +4,19 @@ Every door (the command line acting ``--by`` a named user, the web app acting fo
 logged-in user, the scheduler acting as :data:`SYSTEM`) hands an :class:`Actor` to the job, and
 the job calls :func:`require` before it changes anything. Nothing else decides rights.
 
-=========== ==== ==== ======= ==== ====== ====== ============ ==============
-role        read edit approve send export submit manage_users manage_sources
-=========== ==== ==== ======= ==== ====== ====== ============ ==============
+=========== ==== ==== ======= ==== ====== ====== ============ ============== ==================
+role        read edit approve send export submit manage_users manage_sources manage_subscribers
+=========== ==== ==== ======= ==== ====== ====== ============ ============== ==================
 editor       ✓    ✓                  ✓      ✓
 approver     ✓    ✓      ✓     ✓     ✓      ✓
 ambassador                                  ✓
-admin        ✓    ✓      ✓     ✓     ✓      ✓        ✓             ✓
-=========== ==== ==== ======= ==== ====== ====== ============ ==============
+admin        ✓    ✓      ✓     ✓     ✓      ✓        ✓             ✓                ✓
+=========== ==== ==== ======= ==== ====== ====== ============ ============== ==================
+
+The command line acts as a named user with ``--by NAME`` (resolved by
+:func:`pipeline.store.users.load_actor`; an unknown name is refused) and as :data:`SYSTEM`
+without it: whoever runs commands on the server already holds the database. Which edition
+transitions need which action is the table of :mod:`pipeline.store.editions`.
 
 ``read`` covers drafts, the inbox, subscribers' counts and the audit log; an ambassador reads
 only their own submissions, which :func:`require` enforces through ``region`` and ``owner_id``.
@@ -39,6 +44,10 @@ class Action(StrEnum):
     """Submit a news item (a link or a text)."""
     MANAGE_USERS = "manage_users"
     MANAGE_SOURCES = "manage_sources"
+    """Edit the sources, collect them now, pause and resume them."""
+    MANAGE_SUBSCRIBERS = "manage_subscribers"
+    """Import, add and remove subscribers (signing up and unsubscribing are the
+    subscribers' own doing)."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

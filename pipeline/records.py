@@ -9,9 +9,12 @@ All datetimes are timezone-aware UTC and their names end in ``_at``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from pipeline.states import TextState
 
 LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
 """The three publication languages, in the Initiative's order."""
@@ -130,7 +133,9 @@ class Classification:
     evidence: dict[str, object] = field(default_factory=dict)
 
 
-TextOrigin = Literal["original", "machine", "edited", "approved", "needs_translation"]
+TextOrigin = TextState
+"""Where a text's wording comes from and how far people have checked it (``origin`` fields
+of the records hold a :class:`~pipeline.states.TextState`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,46 @@ class ItemText:
     title: str
     summary: str
     body: str = ""
-    origin: TextOrigin = "original"
+    origin: TextState = TextState.ORIGINAL
     engine: str | None = None
     flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageState:
+    """Whether an edition can go out in one language: the ids of what has no text in it
+    (``missing``: items, figures, events, ``editorial``) and of what is still unreviewed
+    machine output (``unreviewed``)."""
+
+    missing: tuple[str, ...] = ()
+    unreviewed: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        return {"complete": self.complete, "missing": list(self.missing),
+                "unreviewed": list(self.unreviewed)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LanguageState:
+        def ids(key: str) -> tuple[str, ...]:
+            value = raw.get(key)
+            return tuple(str(i) for i in value) if isinstance(value, list) else ()
+
+        return cls(missing=ids("missing"), unreviewed=ids("unreviewed"))
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """What story linking (pipeline.classify.stories) needs to know about one item, as the
+    store gives it (pipeline.store.stories)."""
+
+    id: str
+    lang: str
+    title: str
+    text: str = ""
+    published_at: datetime | None = None
+    translated_titles: Mapping[str, str] = field(default_factory=dict)
+    """Machine or human translations of the title, by language code (``{"en": "..."}``)."""

@@ -1,7 +1,8 @@
 """``pipeline schedule``: APScheduler 3 running the jobs on cron schedules from the settings.
 
 Every job runs at most once at a time (``max_instances=1``), missed runs are coalesced into one,
-and a failing run is logged and recorded without stopping the scheduler.
+and a failing run is logged and recorded without stopping the scheduler: each job records its
+own run (:func:`pipeline.jobs.runs.recorded_run`), failures included.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.app import App
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import PipelineError
 from pipeline.log import get_logger
+from pipeline.settings import parse_cron
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +23,6 @@ class ScheduledJob:
     name: str
     cron: str
     run: Callable[[App], object]
-
-
-def parse_cron(expression: str, setting: str) -> CronTrigger:
-    try:
-        return CronTrigger.from_crontab(expression, timezone="UTC")
-    except ValueError as exc:
-        raise ConfigError(f"not a cron expression ({exc}): {expression!r}", path=setting) from None
 
 
 def guarded(job: ScheduledJob, app: App) -> Callable[[], None]:

@@ -3,6 +3,11 @@
 Precedence: environment > settings file (``PIPELINE_SETTINGS`` or ``./pipeline.toml``) > defaults.
 Secrets (``secret_key``, ``smtp_url``) are read from the environment only and never printed:
 ``repr(settings)`` masks them.
+
+:func:`load_settings` parses and validates every value once (types, numeric ranges, choices,
+cron expressions, the translation pairs, files named by a setting); the stages get their
+values from :class:`Settings` and keep no defaults of their own. A field's checks are its
+metadata: ``range`` (inclusive bounds), ``choices``, ``each_of`` (for lists), ``cron``.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 SECRET_FIELDS = frozenset({"secret_key", "smtp_url"})
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -40,30 +48,38 @@ class Settings:
     translation_pairs: str = ""
     """Per-pair orders overriding the above, e.g. ``fr-en=apertium; en-es=argos,apertium``."""
     glossary_path: Path = PROJECT_ROOT / "translations" / "glossary.toml"
-    """The team's glossary; the project's own file unless a setting names another."""
-    collect_schedule: str = "*/30 * * * *"
-    process_schedule: str = "5,35 * * * *"
-    press_review_schedule: str = "0 6 * * mon"
-    newsletter_schedule: str = "0 6 1 * *"
-    fetch_concurrency: int = 50
+    """The team's glossary; the project's own file unless a setting names another (which
+    must exist)."""
+    collect_schedule: str = field(default="*/30 * * * *", metadata={"cron": True})
+    process_schedule: str = field(default="5,35 * * * *", metadata={"cron": True})
+    press_review_schedule: str = field(default="0 6 * * mon", metadata={"cron": True})
+    newsletter_schedule: str = field(default="0 6 1 * *", metadata={"cron": True})
+    fetch_concurrency: int = field(default=50, metadata={"range": (1, 1000)})
     """Requests on the wire at once, all hosts together; each host still gets one at a time."""
+    process_batch_size: int = field(default=100, metadata={"range": (1, 10_000)})
+    """Items ``pipeline process`` claims (and stores) at a time."""
     allow_private_addresses: bool = False
     """Only for tests and the offline demo, which serve feeds from 127.0.0.1: adds loopback to
     the public addresses that may be fetched."""
     loopback_only: bool = False
     """Fetch from loopback only, never anything else (no DNS look-up either): tests and the
     demo, whose feeds link to real sites that must not be reached (robots.txt included)."""
-    parse_time_limit: int = 20
+    parse_time_limit: int = field(default=20, metadata={"range": (1, 3600)})
     """Seconds one document (a feed, an article page) may take to parse; over it the document
     is refused and its source fails alone."""
-    parse_memory_limit_mb: int = 256
+    parse_memory_limit_mb: int = field(default=256, metadata={"range": (0, 1_000_000)})
     """Memory one document may take to parse, in MB (0: no limit)."""
-    log_format: str = "logfmt"
-    section_order: tuple[str, ...] = (
+    log_format: str = field(default="logfmt", metadata={"choices": ("logfmt", "json")})
+    section_order: tuple[str, ...] = field(default=(
         "initiative", "soil-carbon", "practices", "policy", "finance", "science",
-        "food-security", "land-restoration", "other")
+        "food-security", "land-restoration", "other"), metadata={"each_of": lambda: section_ids()})
     """Order of the Press Review's sections: theme ids and ``other`` (relevant items with no
     theme); the Initiative's own news first by default."""
+
+    @property
+    def pair_engines(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """``translation_pairs`` parsed (validated by :func:`load_settings`)."""
+        return parse_pair_engines(self.translation_pairs)
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,6 +133,13 @@ def _coerce(name: str, raw: Any, template: Any, origin: str) -> Any:
     return raw
 
 
+def section_ids() -> tuple[str, ...]:
+    """What ``section_order`` may name: theme ids and ``other``."""
+    from pipeline.records import THEMES
+
+    return (*THEMES, "other")
+
+
 def parse_pair_engines(value: str) -> dict[tuple[str, str], tuple[str, ...]]:
     """``fr-en=apertium; en-es=argos,apertium`` → {("fr", "en"): ("apertium",), …}."""
     pairs: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -164,4 +187,60 @@ def load_settings(
             values[name] = _coerce(name, env[env_name], template, "env ")
     if "PIPELINE_SOURCES" in env:
         values["sources_path"] = Path(env["PIPELINE_SOURCES"])
-    return replace(defaults, **values)
+    settings = replace(defaults, **values)
+    check_settings(settings, defaults, origins={name: _origin(name, env, path)
+                                                for name in values})
+    return settings
+
+
+def _origin(name: str, env: Mapping[str, str], path: Path) -> str:
+    """Where a value came from, as a user would name it in a fix."""
+    env_name = "PIPELINE_SOURCES" if name == "sources_path" and "PIPELINE_SOURCES" in env \
+        else f"PIPELINE_{name.upper()}"
+    return env_name if env_name in env else f"{path}: {name}"
+
+
+def check_settings(settings: Settings, defaults: Settings, *, origins: Mapping[str, str]
+                   ) -> None:
+    """Check every value given (the defaults are known to be valid: a test checks them, and
+    checking a default cron expression would cost every command the scheduler's import)."""
+    for f in fields(settings):
+        if f.name not in origins:
+            continue
+        value, where = getattr(settings, f.name), origins[f.name]
+        bounds = f.metadata.get("range")
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            raise ConfigError(f"expected a number from {bounds[0]} to {bounds[1]}, got {value}",
+                              path=where)
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise ConfigError(f"expected one of {', '.join(choices)}, got {value!r}", path=where)
+        each_of: tuple[str, ...] = f.metadata["each_of"]() if "each_of" in f.metadata else ()
+        unknown = [v for v in value if v not in each_of] if "each_of" in f.metadata else []
+        if unknown:
+            raise ConfigError(f"expected names among {', '.join(each_of)}, got {unknown[0]!r}",
+                              path=where)
+        if f.metadata.get("cron"):
+            parse_cron(value, where)
+    if "translation_pairs" in origins:
+        try:
+            parse_pair_engines(settings.translation_pairs)
+        except ConfigError as exc:
+            raise ConfigError(str(exc), path=origins["translation_pairs"]) from None
+    if "glossary_path" in origins and not settings.glossary_path.is_file():
+        raise ConfigError(f"glossary file not found: {settings.glossary_path}",
+                          path=origins["glossary_path"])
+    if "base_url" in origins and not settings.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"expected an http(s) address, got {settings.base_url!r}",
+                          path=origins["base_url"])
+
+
+def parse_cron(expression: str, where: str) -> CronTrigger:
+    """A five-field cron expression as the scheduler's trigger (UTC); ``where`` names the
+    setting in the error."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        return CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ConfigError(f"not a cron expression ({exc}): {expression!r}", path=where) from None

@@ -96,6 +96,17 @@ HUMAN_TEXT_STATES = frozenset({TextState.REVIEWED, TextState.APPROVED})
 UNREVIEWED_TEXT_STATES = frozenset({TextState.MACHINE, TextState.NEEDS_EDITING})
 """States that block approval unless the approver accepts them explicitly (audited)."""
 
+TEXT_STATE_RANK: dict[TextState, int] = {
+    **{state: 0 for state in TextState}, TextState.REVIEWED: 1, TextState.APPROVED: 2}
+"""How far people have checked a wording: machine output < reviewed < approved."""
+
+
+def may_replace(new: str, old: str) -> bool:
+    """Whether a wording in state ``new`` may replace one in state ``old`` (the translation
+    memory and item texts alike): never a person's with a machine's, never an approved one
+    with a merely reviewed one by the machinery."""
+    return TEXT_STATE_RANK.get(TextState(new), 0) >= TEXT_STATE_RANK.get(TextState(old), 0)
+
 
 class SubscriberStatus(StrEnum):
     PENDING = "pending"
@@ -131,6 +142,7 @@ class SubmissionStatus(StrEnum):
 
 __all__ = [
     "HUMAN_TEXT_STATES",
+    "TEXT_STATE_RANK",
     "UNREVIEWED_TEXT_STATES",
     "DeliveryStatus",
     "EditionStatus",
@@ -141,4 +153,5 @@ __all__ = [
     "SubmissionStatus",
     "SubscriberStatus",
     "TextState",
+    "may_replace",
 ]

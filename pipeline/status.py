@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from pipeline.store.items import count_fallback_items
-from pipeline.store.models import Delivery, Edition, Item, Source
-from pipeline.store.runs import last_runs
+from pipeline.app import App
+from pipeline.store.models import Source
+from pipeline.store.runs import mark_dead_runs
+from pipeline.store.status import StatusSnapshot, load_status
 
 STATUS_WARNINGS = 10
 """Warnings of a source's last fetch shown per source."""
@@ -43,10 +41,17 @@ def source_health(row: Source) -> str:
     return "ok"
 
 
-def render_status(session: Session) -> str:
-    now_at = datetime.now(UTC)
+def render_status(app: App) -> str:
+    """The report; runs whose process died are marked dead first."""
+    with app.session() as session:
+        mark_dead_runs(session)
+    with app.session(readonly=True) as session:
+        return format_status(load_status(session), datetime.now(UTC))
+
+
+def format_status(status: StatusSnapshot, now_at: datetime) -> str:
     lines = ["Sources"]
-    rows = list(session.scalars(select(Source).order_by(Source.id)))
+    rows = status.sources
     width = max([len(r.id) for r in rows] + [6])
     for row in rows:
         line = (f"  {row.id:<{width}}  {source_health(row):<11} items {row.item_count:>5}  "
@@ -65,29 +70,25 @@ def render_status(session: Session) -> str:
         lines.append(line)
     if not rows:
         lines.append("  (none yet: run `pipeline collect`)")
-    counts = dict(session.execute(select(Item.status, func.count()).group_by(Item.status)).all())
-    lines.append("Items: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
-    fallbacks = count_fallback_items(session)
-    if fallbacks:
-        lines.append(f"  {fallbacks} items kept their feed summary: their article page could "
-                     "not be fetched (the warnings above say why)")
-    editions = dict(session.execute(
-        select(Edition.status, func.count()).group_by(Edition.status)).all())
-    lines.append("Editions: " + (", ".join(f"{k} {v}" for k, v in sorted(editions.items()))
+    lines.append("Items: " + (", ".join(f"{k} {v}" for k, v in sorted(status.items.items()))
+                              or "none"))
+    if status.fallbacks:
+        lines.append(f"  {status.fallbacks} items kept their feed summary: their article page "
+                     "could not be fetched (the warnings above say why)")
+    lines.append("Editions: " + (", ".join(f"{k} {v}" for k, v in sorted(status.editions.items()))
                                  or "none"))
-    queued = session.scalar(select(func.count()).select_from(Delivery)
-                            .where(Delivery.status.in_(("queued", "retry")))) or 0
-    lines.append(f"Deliveries waiting: {queued}")
+    lines.append(f"Deliveries waiting: {status.deliveries_waiting}")
     lines.append("Last runs")
-    runs = last_runs(session)
+    runs = status.last_runs
+    job_width = max([len(run.job) for run in runs] + [10])
     for run in runs:
         took = ""
         if run.finished_at:
             took = f" in {(run.finished_at - run.started_at).total_seconds():.1f}s"
         extra = f" error: {run.error}" if run.error else ""
         stats = " ".join(f"{k}={v}" for k, v in sorted(run.stats.items()))
-        lines.append(f"  {run.job:<10} {run.status:<8} {_ago(run.started_at, now_at)}{took} "
-                     f"{stats}{extra}")
+        lines.append(f"  {run.job:<{job_width}} {run.status:<8} "
+                     f"{_ago(run.started_at, now_at)}{took} {stats}{extra}")
     if not runs:
         lines.append("  (none yet)")
     return "\n".join(lines)

@@ -16,9 +16,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+from pipeline.grouping import UnionFind
+from pipeline.records import StoryCandidate
 
 from .gazetteer import Gazetteer, load_default_gazetteer
 from .text import clean_text, fold_accents, get_stemmer, tokenize_words
@@ -82,19 +84,6 @@ _EN_STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StoryCandidate:
-    """What story linking needs to know about one item."""
-
-    id: str
-    lang: str
-    title: str
-    text: str = ""
-    published_at: datetime | None = None
-    translated_titles: Mapping[str, str] = field(default_factory=dict)
-    """Machine or human translations of the title, by language code (``{"en": "..."}``)."""
-
-
 def extract_numbers(text: str) -> set[str]:
     """Numbers of two or more digits, separators dropped (``"1,4"`` and ``"1.4"`` agree)."""
     numbers = set()
@@ -139,13 +128,6 @@ def extract_features(candidate: StoryCandidate, gazetteer: Gazetteer) -> set[str
             if w.lower() not in _EN_STOPWORDS and not w.isdigit() and len(w) > 2
         )
     return features
-
-
-def find_root(parents: list[int], index: int) -> int:
-    while parents[index] != index:
-        parents[index] = parents[parents[index]]
-        index = parents[index]
-    return index
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -204,7 +186,7 @@ def link_stories(
             for second in (*indexes[pos + 1 :], *following):
                 if items[first].lang != items[second].lang:
                     shared[(min(first, second), max(first, second))].append(w)
-    parents = list(range(len(items)))
+    sets: UnionFind[int] = UnionFind(range(len(items)))
     for (first, second), weights in shared.items():
         if len(weights) < MIN_SHARED_FEATURES:
             continue
@@ -212,8 +194,5 @@ def link_stories(
         if score >= LINK_THRESHOLD and are_close_in_time(
             items[first].published_at, items[second].published_at
         ):
-            parents[find_root(parents, first)] = find_root(parents, second)
-    groups: dict[int, list[str]] = {}
-    for index, item in enumerate(items):
-        groups.setdefault(find_root(parents, index), []).append(item.id)
-    return list(groups.values())
+            sets.union(first, second)
+    return [[items[index].id for index in group] for group in sets.groups()]

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from datasketch import MinHash, MinHashLSH
 
+from pipeline.grouping import UnionFind
+
 DEFAULT_THRESHOLD = 0.7
 NUM_PERM = 64
 SHINGLE_WORDS = 3
@@ -33,24 +35,6 @@ def shingle_text(text: str) -> list[bytes]:
 
 def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        root = key
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while key != root:
-            self.parent[key], key = root, self.parent.get(key, key)
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            self.parent[root_b] = root_a
 
 
 def group_near_duplicates(
@@ -79,14 +63,11 @@ def group_near_duplicates(
             signature.update_batch(shingles)
             signatures[key] = signature
             session.insert(key, signature)
-    groups = _UnionFind()
+    groups: UnionFind[str] = UnionFind(signatures)
     for key, signature in signatures.items():
         for other in lsh.query(signature):
             if other != key and signature.jaccard(signatures[other]) >= threshold:
                 groups.union(key, other)
-    members: dict[str, list[str]] = {}
-    for key in signatures:
-        members.setdefault(groups.find(key), []).append(key)
-    result = [sorted(group, key=order.__getitem__) for group in members.values()
+    result = [sorted(group, key=order.__getitem__) for group in groups.groups()
               if len(group) > 1]
     return sorted(result, key=lambda group: order[group[0]])

@@ -56,8 +56,9 @@ class FetchSettings:
     user_agent: str = USER_AGENT
     per_host_delay_s: float = 0.5
     """Least time between the starts of two requests to one host (one at a time regardless)."""
-    max_in_flight: int = 20
-    """Requests on the wire at once, all hosts together."""
+    max_in_flight: int = field(kw_only=True)
+    """Requests on the wire at once, all hosts together (the ``fetch_concurrency`` setting:
+    no default here)."""
     max_retry_after_s: float = 24 * 3600.0
     max_items: int = 1000
     respect_robots: bool = True

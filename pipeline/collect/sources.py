@@ -35,8 +35,6 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30
 """Article pages followed per source and run (the newest items first)."""
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-DEFAULT_CONCURRENCY = 50
-"""Requests on the wire at once, all hosts together (each host still gets one at a time)."""
 ARTICLE_IMPORTS = ("trafilatura",)
 """Loaded by a worker before an article's memory limit is measured."""
 
@@ -223,29 +221,28 @@ async def collect_sources(
     states: Mapping[str, FetchState],
     settings: FetchSettings,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[int, SourceResult], None] | None = None,
     sandbox: ParseSandbox | None = None,
     limits: ParseLimits | None = None,
 ) -> list[SourceResult]:
     """Fetch many sources at once (one request at a time per host).
 
-    ``concurrency`` caps the requests on the wire (all hosts together); sources waiting for
-    their host's turn do not take a slot. Parsing runs in ``sandbox`` (the caller then closes
-    it), or in one started here with ``limits``.
+    ``settings.max_in_flight`` caps the requests on the wire (all hosts together); sources
+    waiting for their host's turn do not take a slot. Parsing runs in ``sandbox`` (the caller
+    then closes it), or in one started here with ``limits``.
 
     Without ``on_result``, the results are returned in input order. With it, each result is
     handed to ``on_result(index, result)`` as its source finishes (``index`` into ``sources``)
     and is not kept: the list returned is empty, and memory stays flat however many items a
     run brings (the caller stores them while the others are still being fetched).
     """
-    semaphore = asyncio.Semaphore(max(concurrency, 1) * 5)
+    semaphore = asyncio.Semaphore(max(settings.max_in_flight, 1) * 5)
     own_sandbox = sandbox is None
     if sandbox is None:
         sandbox = ParseSandbox(limits or ParseLimits()).start()
     kept: dict[int, SourceResult] = {}
     try:
-        async with Fetcher(replace(settings, max_in_flight=max(concurrency, 1))) as fetcher:
+        async with Fetcher(settings) as fetcher:
             collector = Collector(fetcher, sandbox)
 
             async def run(index: int) -> None:

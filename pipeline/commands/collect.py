@@ -35,19 +35,16 @@ def _settings(ctx: click.Context) -> Any:
 def _fetch_settings(ctx: click.Context) -> FetchSettings:
     """Loopback is allowed only when the project settings say so (tests, demo)."""
     settings = _settings(ctx)
-    return FetchSettings(
-        allow_private_addresses=bool(getattr(settings, "allow_private_addresses", False)),
-        loopback_only=bool(getattr(settings, "loopback_only", False)))
+    return FetchSettings(allow_private_addresses=settings.allow_private_addresses,
+                         loopback_only=settings.loopback_only,
+                         max_in_flight=settings.fetch_concurrency)
 
 
 def _sandbox(ctx: click.Context) -> ParseSandbox:
     """One worker process under the parse limits of the settings: what collection uses."""
     settings = _settings(ctx)
-    defaults = ParseLimits()
-    limits = ParseLimits(
-        time_s=float(getattr(settings, "parse_time_limit", defaults.time_s)),
-        memory_mb=int(getattr(settings, "parse_memory_limit_mb", defaults.memory_mb)))
-    return ParseSandbox(limits, workers=1)
+    return ParseSandbox(ParseLimits(time_s=settings.parse_time_limit,
+                                    memory_mb=settings.parse_memory_limit_mb), workers=1)
 
 
 def _is_url(value: str) -> bool:

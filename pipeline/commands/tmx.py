@@ -29,8 +29,10 @@ def translate_export_tmx(app: App, path: Path) -> None:
 
 @click.command("import-tmx")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--origin", type=click.Choice(["approved", "edited"]), default="approved",
-              show_default=True)
+@click.option("--origin", type=click.Choice(["approved", "reviewed", "edited"]),
+              default="approved", show_default=True,
+              help="How far the file's translations were checked ('edited' is the old name of "
+                   "'reviewed').")
 @pass_app
 def translate_import_tmx(app: App, path: Path, origin: str) -> None:
     """Load a TMX file into the translation memory (its segments are never re-translated)."""
@@ -39,7 +41,8 @@ def translate_import_tmx(app: App, path: Path, origin: str) -> None:
 
     entries = import_tmx(path)
     with app.session() as session:
-        count = remember_entries(SqlTranslationMemory(session), entries, origin=origin)
+        count = remember_entries(SqlTranslationMemory(session), entries,
+                                 origin="reviewed" if origin == "edited" else origin)
     click.echo(f"{count} translation units loaded from {path}")
 
 

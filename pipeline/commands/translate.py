@@ -11,24 +11,30 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.errors import PipelineError
 from pipeline.records import LANGUAGES
 from pipeline.translate import ENGINE_NAMES, build_engines, build_translator, install_package
-from pipeline.translate.glossary import DEFAULT_GLOSSARY_PATH
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+
+def _settings() -> Settings:
+    """The settings the ``pipeline`` group loaded (or loaded now, for a bare command)."""
+    settings = getattr(click.get_current_context().find_root().obj, "settings", None)
+    if settings is None:
+        from pipeline.settings import load_settings
+
+        settings = load_settings()
+    return settings
 
 
 def _engine_names(engine: str | None) -> list[str]:
-    if engine is not None:
-        return [engine]
-    try:
-        from pipeline.settings import load_settings
-
-        return list(load_settings().translation_engines)
-    except ImportError:  # the stage used without the composing layer
-        return list(ENGINE_NAMES)
+    return [engine] if engine is not None else list(_settings().translation_engines)
 
 
 @click.command("translate-text")
@@ -37,7 +43,7 @@ def _engine_names(engine: str | None) -> list[str]:
 @click.option("--engine", type=click.Choice(ENGINE_NAMES),
               help="Use only this engine (default: the settings' order).")
 @click.option("--glossary", "glossary_path", type=click.Path(path_type=Path, dir_okay=False),
-              help=f"Glossary file (default: {DEFAULT_GLOSSARY_PATH} when it exists).")
+              help="Glossary file (default: the glossary_path setting).")
 @click.option("--no-glossary", is_flag=True, help="Translate without the glossary.")
 @click.option("--jsonl", is_flag=True,
               help="Write one JSON object per line: text, flags, engine, unknown words.")
@@ -50,8 +56,8 @@ def translate_text(source: str, target: str, engine: str | None, glossary_path: 
         lines.pop()
     lines = [line.removesuffix("\r") for line in lines]
     try:
-        translator = build_translator(_engine_names(engine), glossary_path=glossary_path,
-                                      use_glossary=not no_glossary)
+        glossary = None if no_glossary else glossary_path or _settings().glossary_path
+        translator = build_translator(_engine_names(engine), glossary_path=glossary)
         results = translator.translate_segments(lines, source, target, engine=engine)
     except PipelineError as exc:
         raise click.ClickException(str(exc)) from None

@@ -24,6 +24,7 @@ from typing import Any
 from pipeline.draft.plan import Event, LocalText
 from pipeline.errors import ConfigError
 from pipeline.records import LANGUAGES
+from pipeline.states import TextState
 
 
 def _moment(value: Any, path: str, file: str | None) -> datetime:
@@ -80,7 +81,8 @@ def parse_events(document: str, *, file: str | None = None) -> tuple[Event, ...]
             raise ConfigError("needs a title in at least one language", path=f"{path}.title",
                               file=file)
         descriptions = _texts(raw.get("description"), f"{path}.description", file)
-        texts = {lang: LocalText(title, descriptions.get(lang, ""), "edited")
+        texts = {lang: LocalText(title, descriptions.get(lang, ""),
+                                    TextState.REVIEWED)
                  for lang, title in titles.items()}
         events.append(Event(event_id, texts, starts_at, ends_at, str(raw.get("place", "")),
                             str(raw.get("url", ""))))

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pipeline.errors import EditionError
 from pipeline.records import ItemText, TextOrigin
+from pipeline.states import TextState
 
 EditionKind = Literal["press-review", "newsletter"]
 CandidateKind = Literal[
@@ -33,7 +34,7 @@ class LocalText:
 
     title: str
     summary: str = ""
-    origin: TextOrigin = "original"
+    origin: TextOrigin = TextState.ORIGINAL
 
     @classmethod
     def from_item_text(cls, text: ItemText) -> LocalText:
@@ -172,8 +173,14 @@ def plan_to_json(plan: EditionPlan) -> str:
 
 
 def _texts(raw: Mapping[str, Any]) -> dict[str, LocalText]:
-    return {lang: LocalText(t["title"], t.get("summary", ""), t.get("origin", "original"))
+    return {lang: LocalText(t["title"], t.get("summary", ""), _text_state(t.get("origin")))
             for lang, t in sorted(raw.items())}
+
+
+def _text_state(raw: str | None) -> TextState:
+    """A stored plan's text state (plans drafted before the states were typed said
+    ``edited`` for a person's wording)."""
+    return TextState.REVIEWED if raw == "edited" else TextState(raw or TextState.ORIGINAL)
 
 
 def _moment(raw: str | None) -> datetime | None:

@@ -1,5 +1,6 @@
 """Account jobs shared by the web app and the command line: sign in and out, the visitor
-behind a session cookie, password and language changes.
+behind a session cookie, creating accounts, password and language changes, and who acts for
+the command line's ``--by NAME`` (:func:`resolve_actor`).
 
 Rights come from :mod:`pipeline.permissions`: a person changes their own password (giving the
 current one) and their own language; changing someone else's password needs ``manage_users``.
@@ -20,10 +21,16 @@ from pipeline.passwords import (
     spend_verification_time,
     verify_password,
 )
-from pipeline.permissions import Action, Actor, require
+from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import LANGUAGES
-from pipeline.states import Role
-from pipeline.store.accounts import find_user, get_user_by_id, set_password_hash, set_user_language
+from pipeline.store.accounts import (
+    actor_of,
+    find_user,
+    get_user_by_id,
+    load_actor,
+    set_password_hash,
+    set_user_language,
+)
 from pipeline.store.audit import record_audit
 from pipeline.store.models import User
 from pipeline.store.sessions import (
@@ -39,6 +46,7 @@ from pipeline.store.sessions import (
     record_login_failure,
     touch_session,
 )
+from pipeline.store.users import add_user as store_user
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -64,10 +72,6 @@ class Client:
 
     ip: str = ""
     user_agent: str = ""
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(name=user.name, role=Role(user.role), user_id=user.id, region=user.region)
 
 
 def _now() -> datetime:
@@ -211,3 +215,22 @@ def set_language(app: App, actor: Actor, language: str | None) -> None:
         if row is None:
             raise PermissionDenied(f"{actor.name} has no account any more")
         set_user_language(row, language)
+
+
+def resolve_actor(app: App, name: str | None) -> Actor:
+    """The actor of the account ``name``; :data:`~pipeline.permissions.SYSTEM` for None (the
+    command line without ``--by``). An unknown name is refused."""
+    if name is None:
+        return SYSTEM
+    with app.session(readonly=True) as db:
+        return load_actor(db, name)
+
+
+def add_user(app: App, actor: Actor, name: str, role: str, password: str,
+             region: str | None = None) -> User:
+    """Create an account (audited)."""
+    require(actor, Action.MANAGE_USERS)
+    with app.session() as db:
+        user = store_user(db, name, role, password, region)
+        record_audit(db, actor.name, "user.add", f"user:{name}", role=role, region=region)
+    return user

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from queue import Queue
 
-import structlog
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
@@ -27,10 +26,12 @@ from pipeline.collect import (
 )
 from pipeline.config import load_sources
 from pipeline.errors import ConfigError
+from pipeline.jobs.runs import RunRecord, recorded_run
 from pipeline.log import get_logger
+from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import SourceResult, SourceSpec
+from pipeline.states import ItemOrigin
 from pipeline.store.items import upsert_items
-from pipeline.store.runs import finish_run, start_run
 from pipeline.store.sources import (
     due_source_ids,
     failure_count_after,
@@ -93,20 +94,23 @@ def parse_limits(app: App) -> ParseLimits:
                        memory_mb=app.settings.parse_memory_limit_mb)
 
 
-def collect(app: App, only: Sequence[str] = (), *, specs: Sequence[SourceSpec] | None = None,
-            progress: Progress = no_progress, due_only: bool = False) -> CollectReport:
+def collect(app: App, only: Sequence[str] = (), *, actor: Actor = SYSTEM,
+            specs: Sequence[SourceSpec] | None = None, progress: Progress = no_progress,
+            due_only: bool = False) -> CollectReport:
     """Fetch sources, store new items once, and record each source's state or error."""
+    require(actor, Action.MANAGE_SOURCES)
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
     # started first: the workers load the parsers while the database opens
-    with ParseSandbox(parse_limits(app)).start() as sandbox:
-        return _collect(app, all_specs, chosen, only, sandbox, progress=progress,
+    with ParseSandbox(parse_limits(app)).start() as sandbox, \
+            recorded_run(app, "collect") as run:
+        return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
                         due_only=due_only)
 
 
-def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec],
-             only: Sequence[str], sandbox: ParseSandbox, *, progress: Progress,
-             due_only: bool) -> CollectReport:
+def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
+             chosen: list[SourceSpec], only: Sequence[str], sandbox: ParseSandbox, *,
+             progress: Progress, due_only: bool) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
@@ -120,37 +124,29 @@ def _collect(app: App, all_specs: Sequence[SourceSpec], chosen: list[SourceSpec]
         waiting = waiting_source_ids(session, [s.id for s in chosen], now_at)
         chosen = [s for s in chosen if s.id not in waiting]
         states = load_fetch_states(session, [s.id for s in chosen])
-        run_id = start_run(session, "collect").id
-    log = get_logger(run_id=run_id, job="collect")
-    log.info("collect.start", sources=len(chosen), waiting=len(waiting))
-    structlog.contextvars.bind_contextvars(run_id=run_id)
+    run.log.info("collect.start", sources=len(chosen), waiting=len(waiting))
     fetch_settings = FetchSettings(allow_private_addresses=app.settings.allow_private_addresses,
-                                   loopback_only=app.settings.loopback_only)
+                                   loopback_only=app.settings.loopback_only,
+                                   max_in_flight=app.settings.fetch_concurrency)
     writer = ResultWriter(app, chosen, progress)
     try:
-        asyncio.run(collect_sources(chosen, states, fetch_settings,
-                                    concurrency=app.settings.fetch_concurrency,
-                                    on_result=writer.put, sandbox=sandbox))
+        asyncio.run(collect_sources(chosen, states, fetch_settings, on_result=writer.put,
+                                    sandbox=sandbox))
         reports = writer.close() + [
             SourceReport(source_id=source_id, outcome="waiting",
                          error=f"the host asked to wait until "
                                f"{until_at.isoformat(timespec='seconds')} (429/503 "
                                "Retry-After): not fetched")
             for source_id, until_at in sorted(waiting.items())]
-    except BaseException as exc:
-        reports = writer.close(raise_error=False)
-        with app.session() as session:
-            finish_run(session, run_id, "failed", {"stored": len(reports)}, error=str(exc))
+    except BaseException:
+        run.stats["stored"] = len(writer.close(raise_error=False))
         raise
-    stats = {"sources": len(reports), "new": sum(r.new for r in reports),
-             "failed": sum(1 for r in reports if r.outcome == "failed"),
-             "waiting": len(waiting), "warnings": sum(len(r.warnings) for r in reports),
-             "fallbacks": sum(r.fallbacks for r in reports)}
-    with app.session() as session:
-        finish_run(session, run_id, "ok", stats)
-    log.info("collect.done", **stats)
-    structlog.contextvars.unbind_contextvars("run_id")
-    return CollectReport(run_id=run_id, sources=reports)
+    run.stats.update(sources=len(reports), new=sum(r.new for r in reports),
+                     failed=sum(1 for r in reports if r.outcome == "failed"),
+                     waiting=len(waiting), warnings=sum(len(r.warnings) for r in reports),
+                     fallbacks=sum(r.fallbacks for r in reports))
+    run.log.info("collect.done", **run.stats)
+    return CollectReport(run_id=run.id, sources=reports)
 
 
 class ResultWriter:
@@ -219,7 +215,8 @@ def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
     next_check_at, paused = plan_next_check(
         errors, result.retry_after_at, timedelta(minutes=spec.interval_minutes), now_at)
     if result.items:
-        stats = upsert_items(session, result.items)
+        origin = ItemOrigin.PAGE if spec.kind == "page" else ItemOrigin.FEED
+        stats = upsert_items(session, result.items, origin)
         report.new, report.updated, report.unchanged = stats.new, stats.updated, stats.unchanged
         if result.outcome == "new" and stats.new == 0 and stats.updated == 0:
             report.outcome = "unchanged"
@@ -234,6 +231,3 @@ def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
     for warning in report.warnings:
         log.warning("source.warning", warning=warning)
     return report
-
-
-

@@ -16,6 +16,7 @@ from pipeline.demo.site import demo_sources, load_demo_articles, serve_demo_site
 from pipeline.jobs.collect import CollectReport, Progress, collect, no_progress
 from pipeline.jobs.editions import draft, render
 from pipeline.jobs.process import ProcessReport, process
+from pipeline.permissions import SYSTEM
 from pipeline.records import LANGUAGES
 
 
@@ -49,13 +50,13 @@ def run_demo(app: App, out_dir: Path, progress: Progress = no_progress) -> DemoR
         since, until = demo_period()
         editions: dict[str, int] = {}
         for kind in ("press-review", "newsletter"):
-            edition = draft(demo_app, kind, since=since, until=until, specs=specs,
+            edition = draft(demo_app, SYSTEM, kind, since=since, until=until, specs=specs,
                             events_path=events)
             target = out_dir / kind
             for old in target.glob("*.*"):  # only what a previous demo wrote
                 if old.suffix in (".html", ".txt", ".ics") and old.stem in LANGUAGES:
                     old.unlink()
-            render(demo_app, edition.id, target)
+            render(demo_app, SYSTEM, edition.id, target)
             editions[kind] = edition.id
     finally:
         demo_app.close()

@@ -1,8 +1,12 @@
 """Job: detect language, classify, summarise and translate every item not yet processed,
 then link the same story across languages.
 
-Translation runs outside any write transaction: the translation memory is read in short
-transactions and written, with the results, in one short transaction per batch.
+Items are claimed in batches with a lease owned by the run (:mod:`pipeline.store.leases`),
+renewed by the run's heartbeat while it works: a processor killed half-way strands nothing,
+since the next run marks it dead and takes its batch over at once. Translation runs outside
+any write transaction: the translation memory is read in short transactions and written, with
+the results and the run's counts, in one short transaction per batch; results for an item
+whose lease was taken over meanwhile are dropped, so an item is processed once.
 """
 
 from __future__ import annotations
@@ -10,36 +14,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from pipeline.app import App
 from pipeline.classify import classify_item
-from pipeline.classify.stories import StoryCandidate, link_stories
+from pipeline.classify.stories import link_stories
 from pipeline.collect import group_near_duplicates
 from pipeline.config import load_sources
+from pipeline.grouping import merge_groups
 from pipeline.jobs.collect import Progress, no_progress
-from pipeline.log import get_logger
+from pipeline.jobs.runs import RunRecord, recorded_run
+from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import LANGUAGES, Classification, ItemText, SourceSpec
-from pipeline.settings import parse_pair_engines
+from pipeline.states import TextState
 from pipeline.store.memory import SqlTranslationMemory
-from pipeline.store.models import Item, Story
-from pipeline.store.models import ItemText as ItemTextRow
 from pipeline.store.processing import (
     PendingItem,
     claim_pending,
     count_pending,
+    finish_items,
+    held_items,
     mark_item_failed,
-    mark_items,
     save_classification,
-    save_item_text,
 )
-from pipeline.store.runs import finish_run, start_run
+from pipeline.store.runs import LEASE_SECONDS
+from pipeline.store.stories import link_story_groups, load_story_items
+from pipeline.store.texts import save_item_text
 from pipeline.summary import make_summary
 from pipeline.translate import Translator, build_translator
 
-BATCH = 100
 STORY_WINDOW = timedelta(days=45)
 
 
@@ -75,6 +77,14 @@ class ProcessReport:
     translated: int = 0
     needs_translation: int = 0
     stories_linked: int = 0
+    taken_over: int = 0
+    """Items claimed by this run whose lease another run took over before the results were
+    stored (their results were dropped: the other run stores its own)."""
+
+    def stats(self) -> dict[str, int]:
+        return {"processed": self.processed, "failed": self.failed, "relevant": self.relevant,
+                "translated": self.translated, "needs_translation": self.needs_translation,
+                "stories": self.stories_linked, "taken_over": self.taken_over}
 
 
 def original_text(item: PendingItem, labels: Classification) -> ItemText:
@@ -82,7 +92,7 @@ def original_text(item: PendingItem, labels: Classification) -> ItemText:
                                                                item.source_lang or "und")
     return ItemText(lang=lang, title=item.title,
                     summary=make_summary(item.summary, item.body, item.title), body=item.body,
-                    origin="original")
+                    origin=TextState.ORIGINAL)
 
 
 def classify_pending(item: PendingItem, spec: SourceSpec | None) -> Classification:
@@ -111,50 +121,36 @@ def translate_originals(translator: Translator, originals: Sequence[ItemText]
     return results
 
 
-def process(app: App, *, specs: Sequence[SourceSpec] | None = None,
+def process(app: App, actor: Actor = SYSTEM, *, specs: Sequence[SourceSpec] | None = None,
             progress: Progress = no_progress, translator: Translator | None = None
             ) -> ProcessReport:
     """Process every new item in claimed batches; an item that fails is marked ``failed``
     with its error, the rest go on; the run is recorded as failed if the job itself stops."""
-    by_id = {s.id: s for s in (specs if specs is not None
-                               else load_sources(app.settings.sources_path))}
-    with app.session() as session:
-        run_id = start_run(session, "process").id
-        total = count_pending(session)
-    log = get_logger(run_id=run_id, job="process")
-    report = ProcessReport(run_id=run_id)
-    try:
+    require(actor, Action.EDIT)
+    settings = app.settings
+    with recorded_run(app, "process") as run:
+        by_id = {s.id: s for s in (specs if specs is not None
+                                   else load_sources(settings.sources_path))}
         translator = translator or build_translator(
-            app.settings.translation_engines,
-            glossary_path=(app.settings.glossary_path if app.settings.glossary_path.is_file()
-                           else None),
-            pair_engines=parse_pair_engines(app.settings.translation_pairs))
-        if not app.settings.glossary_path.is_file():
-            log.warning("glossary.missing", path=str(app.settings.glossary_path))
+            settings.translation_engines, glossary_path=settings.glossary_path,
+            pair_engines=settings.pair_engines)
+        with app.session(readonly=True) as session:
+            total = count_pending(session)
+        report = ProcessReport(run_id=run.id)
         memory = BufferedMemory(app)
         translator.memory = memory
         while True:
             with app.session() as session:
-                batch = claim_pending(session, BATCH, datetime.now(UTC))
+                batch = claim_pending(session, settings.process_batch_size, owner=run.owner,
+                                      lease_seconds=LEASE_SECONDS)
             if not batch:
                 break
-            process_batch(app, batch, by_id, translator, memory, report, log)
+            process_batch(app, batch, by_id, translator, memory, report, run)
             progress(report.processed + report.failed, max(total, report.processed))
         report.stories_linked = link_recent_stories(app)
-    except BaseException as exc:
-        with app.session() as session:
-            finish_run(session, run_id, "failed", report_stats(report), error=str(exc))
-        raise
-    with app.session() as session:
-        finish_run(session, run_id, "ok", report_stats(report))
-    log.info("process.done", **report_stats(report))
+        run.stats.update(report.stats())
+        run.log.info("process.done", **report.stats())
     return report
-
-
-def report_stats(report: ProcessReport) -> dict[str, int]:
-    return {"processed": report.processed, "failed": report.failed, "relevant": report.relevant,
-            "translated": report.translated, "needs_translation": report.needs_translation,
-            "stories": report.stories_linked}
 
 
 def label_and_summarise(item: PendingItem, spec: SourceSpec | None
@@ -163,10 +159,11 @@ def label_and_summarise(item: PendingItem, spec: SourceSpec | None
     return labels, original_text(item, labels)
 
 
-def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
-                  translator: Translator, memory: BufferedMemory, report: ProcessReport,
-                  log: Any) -> None:
-    """Classify and translate one claimed batch, then store it in one short transaction."""
+def prepare_batch(batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
+                  translator: Translator
+                  ) -> tuple[list[tuple[PendingItem, Classification, ItemText, list[ItemText]]],
+                             dict[int, str]]:
+    """Classify and translate a batch (no transaction held); one bad item fails alone."""
     done: list[tuple[PendingItem, Classification, ItemText, list[ItemText]]] = []
     failed: dict[int, str] = {}
     prepared = []
@@ -184,87 +181,54 @@ def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, Sourc
                 done.append((*entry, translate_originals(translator, [entry[2]])[0]))
             except Exception as exc:
                 failed[entry[0].id] = f"translation failed: {exc!r}"
+    return done, failed
+
+
+def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
+                  translator: Translator, memory: BufferedMemory, report: ProcessReport,
+                  run: RunRecord) -> None:
+    """Classify and translate one claimed batch, then store it in one short transaction with
+    the run's counts (only the items this run still holds)."""
+    done, failed = prepare_batch(batch, by_id, translator)
     with app.session() as session:
-        for item, label, original, texts in done:
+        held = held_items(session, [item.id for item in batch], owner=run.owner)
+        kept = [entry for entry in done if entry[0].id in held]
+        for item, label, original, texts in kept:
             save_classification(session, item.id, label)
             save_item_text(session, item.id, original)
             for text in texts:
                 save_item_text(session, item.id, text)
-                report.translated += text.origin == "machine"
-                report.needs_translation += text.origin == "needs_translation"
+                report.translated += text.origin == TextState.MACHINE
+                report.needs_translation += text.origin == TextState.NEEDS_TRANSLATION
             report.relevant += label.relevant
         memory.flush(SqlTranslationMemory(session))
-        mark_items(session, [entry[0].id for entry in done], "processed")
-        for item_id, error in failed.items():
-            mark_item_failed(session, item_id, error)
-    for item_id, error in failed.items():
-        log.warning("item.failed", item_id=item_id, error=error)
-    report.processed += len(done)
-    report.failed += len(failed)
-    log.info("process.batch", items=len(batch), processed=report.processed,
-             failed=report.failed)
-
-
-def merge_groups(groups: Iterable[Sequence[str]]) -> list[list[str]]:
-    """Union of overlapping groups (the same agency story in two outlets, and its translation
-    in a third, make one story); only groups of two or more are returned."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for group in groups:
-        for other in group[1:]:
-            parent[find(other)] = find(group[0])
-        if group:
-            find(group[0])
-    merged: dict[str, list[str]] = {}
-    for member in parent:
-        merged.setdefault(find(member), []).append(member)
-    return sorted((sorted(g, key=int) for g in merged.values() if len(g) > 1),
-                  key=lambda g: int(g[0]))
+        finish_items(session, [entry[0].id for entry in kept], owner=run.owner)
+        kept_failed = {i: e for i, e in failed.items() if i in held}
+        for item_id, error in kept_failed.items():
+            mark_item_failed(session, item_id, error, owner=run.owner)
+        report.processed += len(kept)
+        report.failed += len(kept_failed)
+        report.taken_over += len(batch) - len(held)
+        run.stats.update(report.stats())
+        run.save_stats(session)
+    for item_id, error in kept_failed.items():
+        run.log.warning("item.failed", item_id=item_id, error=error)
+    run.log.info("process.batch", items=len(batch), processed=report.processed,
+                 failed=report.failed)
 
 
 def link_recent_stories(app: App, now_at: datetime | None = None) -> int:
     """Link items about the same event (across languages) into stories; returns how many
     items joined a story of several items."""
     since_at = (now_at or datetime.now(UTC)) - STORY_WINDOW
+    with app.session(readonly=True) as session:
+        items = load_story_items(session, since_at)
+    near_duplicates = group_near_duplicates((i.id, f"{i.title}\n{i.text}") for i in items)
+    groups = merge_groups([*near_duplicates, *link_stories(items)])
+    if not groups:
+        return 0
     with app.session() as session:
-        items = session.execute(
-            select(Item.id, Item.original_lang, Item.title, Item.summary, Item.published_at,
-                   Item.fetched_at, Item.story_id)
-            .where(Item.status == "processed", Item.fetched_at >= since_at)).all()
-        titles: dict[int, dict[str, str]] = {}
-        for item_id, lang, title in session.execute(
-                select(ItemTextRow.item_id, ItemTextRow.lang, ItemTextRow.title)
-                .where(ItemTextRow.item_id.in_([i.id for i in items]))):
-            titles.setdefault(item_id, {})[lang] = title
-    candidates = [StoryCandidate(id=str(i.id), lang=i.original_lang or "und", title=i.title,
-                                 text=i.summary, published_at=i.published_at or i.fetched_at,
-                                 translated_titles=titles.get(i.id, {})) for i in items]
-    near_duplicates = group_near_duplicates(
-        (str(i.id), f"{i.title}\n{i.summary}") for i in items)
-    groups = merge_groups([*near_duplicates, *link_stories(candidates)])
-    current = {i.id: i.story_id for i in items}
-    joined = 0
-    with app.session() as session:
-        for group in groups:
-            ids = [int(x) for x in group]
-            existing = sorted({current[i] for i in ids if current[i] is not None})
-            if existing:
-                story_id = existing[0]
-            else:
-                story = Story(created_at=datetime.now(UTC))
-                session.add(story)
-                session.flush()
-                story_id = story.id
-            for row in session.scalars(select(Item).where(Item.id.in_(ids))):
-                row.story_id = story_id
-            joined += len(ids)
-    return joined
+        return link_story_groups(session, [[int(x) for x in group] for group in groups])
 
 
-__all__ = ["ProcessReport", "mark_items", "process"]
+__all__ = ["ProcessReport", "merge_groups", "process"]

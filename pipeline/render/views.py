@@ -25,9 +25,10 @@ from pipeline.render.safety import (
     sanitize_html,
     strip_invisible,
 )
+from pipeline.states import UNREVIEWED_TEXT_STATES, TextState
 
 Gettext = Callable[[str], str]
-MISSING = ("needs_translation",)
+MISSING = (TextState.NEEDS_TRANSLATION,)
 
 
 def is_missing(texts: Mapping[str, TextLike], lang: str) -> bool:
@@ -85,7 +86,7 @@ def _view_entry(
             name_language(entry.original_lang, lang) if entry.original_lang != lang else ""
         ),
         "outlets_count": entry.outlets_count,
-        "machine": text_lang == lang and text.origin == "machine",
+        "machine": text_lang == lang and text.origin in UNREVIEWED_TEXT_STATES,
         "missing": text_lang != lang,
         "also_in": [
             {"url": url, "lang": link.lang,
@@ -107,7 +108,7 @@ def _view_event(event: EventLike, lang: str) -> dict[str, Any]:
         when = f"{format_day(event.starts_at, lang)} – {format_day(event.ends_at, lang)}"
     return {"title": text.title.strip(), "description": text.summary.strip(), "when": when,
             "place": event.place, "url": check_url(event.url),
-            "machine": text_lang == lang and text.origin == "machine"}
+            "machine": text_lang == lang and text.origin in UNREVIEWED_TEXT_STATES}
 
 
 def _view_figure(figure: FigureLike, lang: str) -> dict[str, Any]:
@@ -115,7 +116,7 @@ def _view_figure(figure: FigureLike, lang: str) -> dict[str, Any]:
     return {"value": format_number(figure.value, lang), "unit": text.title.strip(),
             "context": text.summary.strip(), "source_name": figure.source_name,
             "source_url": check_url(figure.source_url),
-            "machine": text_lang == lang and text.origin == "machine"}
+            "machine": text_lang == lang and text.origin in UNREVIEWED_TEXT_STATES}
 
 
 def _view_editorial(section: SectionLike, lang: str) -> dict[str, Any]:
@@ -126,7 +127,8 @@ def _view_editorial(section: SectionLike, lang: str) -> dict[str, Any]:
     plain = html.unescape(re.sub(r"<br\s*/?>", "\n", plain))
     plain = re.sub(r"<[^>]+>", "", plain).strip()
     return {"editorial_title": text.title.strip(), "editorial_html": Markup(cleaned),
-            "editorial_text": plain, "machine": text_lang == lang and text.origin == "machine"}
+            "editorial_text": plain,
+            "machine": text_lang == lang and text.origin in UNREVIEWED_TEXT_STATES}
 
 
 def build_sections(
@@ -169,13 +171,13 @@ def find_machine_translated(plan: PlanLike, lang: str) -> tuple[str, ...]:
     found: list[str] = []
     for section in plan.sections:
         if section.editorial and lang in section.editorial and (
-            section.editorial[lang].origin == "machine"
+            section.editorial[lang].origin in UNREVIEWED_TEXT_STATES
         ):
             found.append("editorial")
         for records in (section.entries, section.figures, section.events):
             for record in records:
                 text = record.texts.get(lang)
-                if text is not None and text.origin == "machine":
+                if text is not None and text.origin in UNREVIEWED_TEXT_STATES:
                     found.append(_record_id(record))
     return tuple(found)
 

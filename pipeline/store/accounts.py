@@ -6,6 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.errors import PermissionDenied
+from pipeline.permissions import Actor
+from pipeline.states import Role
 from pipeline.store.models import User
 
 
@@ -14,6 +17,20 @@ def find_user(db: Session, name: str) -> User | None:
     if not name or len(name) > 100:
         return None
     return db.scalar(select(User).where(User.name == name))
+
+
+def actor_of(user: User) -> Actor:
+    """The :class:`~pipeline.permissions.Actor` a job is handed for this account."""
+    return Actor(name=user.name, role=Role(user.role), user_id=user.id, region=user.region)
+
+
+def load_actor(db: Session, name: str) -> Actor:
+    """The actor of the account ``name`` (the command line's ``--by NAME``); an unknown name
+    is refused."""
+    user = find_user(db, name)
+    if user is None:
+        raise PermissionDenied(f"no user named {name!r} (create one with `pipeline users add`)")
+    return actor_of(user)
 
 
 def get_user_by_id(db: Session, user_id: int) -> User | None:

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -110,6 +110,18 @@ def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
 
 
+def create_schema(engine: Engine) -> None:
+    """Make the newest schema in an empty database at once, from the models (the same schema
+    the migrations give: a test compares them), and stamp it at the newest revision: replaying
+    every migration on first use costs more as they accumulate."""
+    from pipeline.store.models import Base
+
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        MigrationContext.configure(connection).stamp(ScriptDirectory(str(MIGRATIONS_DIR)),
+                                                     "head")
+
+
 def upgrade_db(engine: Engine) -> tuple[str | None, str | None]:
     """Create or migrate the schema to the newest revision; returns (before, after)."""
     try:
@@ -117,7 +129,9 @@ def upgrade_db(engine: Engine) -> tuple[str | None, str | None]:
         if before is not None and before not in known_revisions():
             raise StoreError(f"{describe_url(engine.url)} is at revision {before}, which this "
                              "version does not know: it was migrated by a newer release")
-        if before != head_revision():
+        if before is None and not inspect(engine).get_table_names():
+            create_schema(engine)
+        elif before != head_revision():
             command.upgrade(alembic_config(engine), "head")
         return before, current_revision(engine)
     except (OperationalError, DBAPIError) as exc:

@@ -1,27 +1,67 @@
-"""The edition status machine, in one place.
+"""The edition status machine, in one place, and the edition rows.
 
-    draft → in_review → approved → sending → sent → (archived_at set by `pipeline archive`)
-      ↑         │            │
-      └─────────┴────────────┘   (back to draft to edit again; never after sending started)
+::
+
+    draft ⇄ in_review → approved → sending ⇄ paused
+      ↑                    │          │
+      └────────────────────┘          ↓
+       (back to draft to edit)       sent     (archived_at set by `pipeline archive`)
+
+    and cancelled from draft, in_review, approved or paused.
+
+=============  ==========================  ============  =============================
+from           to                          action        roles (pipeline.permissions)
+=============  ==========================  ============  =============================
+draft          in_review                   edit          editor, approver, admin
+draft          approved                    approve       approver, admin
+draft          cancelled                   edit          editor, approver, admin
+in_review      draft                       edit          editor, approver, admin
+in_review      approved                    approve       approver, admin
+in_review      cancelled                   edit          editor, approver, admin
+approved       draft                       edit          editor, approver, admin
+approved       sending                     send          approver, admin (and the sender)
+approved       cancelled                   approve       approver, admin
+sending        sent                        send          approver, admin (and the sender)
+sending        paused                      send          approver, admin (and the sender)
+paused         sending                     send          approver, admin
+paused         cancelled                   send          approver, admin
+sent           (nothing: final)
+cancelled      (nothing: final)
+=============  ==========================  ============  =============================
+
+Once sending has started an edition never goes back to draft: what went out is what was
+approved. The sender and the scheduler act as :data:`pipeline.permissions.SYSTEM` (admin).
+:func:`move_edition` checks the actor's right (:func:`pipeline.permissions.require`) and
+audits every change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import EditionError
+from pipeline.permissions import Action, Actor, require
+from pipeline.records import LanguageState
+from pipeline.states import EditionStatus
 from pipeline.store.audit import record_audit
-from pipeline.store.models import Edition
+from pipeline.store.models import Edition, EditionItem
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"in_review", "approved"}),
-    "in_review": frozenset({"draft", "approved"}),
-    "approved": frozenset({"draft", "sending"}),
-    "sending": frozenset({"sent"}),
-    "sent": frozenset(),
+S = EditionStatus
+TRANSITIONS: dict[EditionStatus, dict[EditionStatus, Action]] = {
+    S.DRAFT: {S.IN_REVIEW: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
+    S.IN_REVIEW: {S.DRAFT: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
+    S.APPROVED: {S.DRAFT: Action.EDIT, S.SENDING: Action.SEND, S.CANCELLED: Action.APPROVE},
+    S.SENDING: {S.SENT: Action.SEND, S.PAUSED: Action.SEND},
+    S.PAUSED: {S.SENDING: Action.SEND, S.CANCELLED: Action.SEND},
+    S.SENT: {},
+    S.CANCELLED: {},
 }
+"""From each status: the statuses it may become, and the action (hence the roles) needed."""
 
 
 def get_edition(session: Session, edition_id: int) -> Edition:
@@ -31,23 +71,71 @@ def get_edition(session: Session, edition_id: int) -> Edition:
     return edition
 
 
-def move_edition(session: Session, edition: Edition, to: str, *, actor: str,
+def move_edition(session: Session, edition: Edition, to: EditionStatus | str, *, actor: Actor,
                  **details: object) -> Edition:
-    """Change the status if the machine allows it; audit the change."""
-    allowed = TRANSITIONS.get(edition.status, frozenset())
+    """Change the status if the machine allows it and the actor may; audit the change."""
+    to = EditionStatus(to)
+    allowed = TRANSITIONS[EditionStatus(edition.status)]
     if to not in allowed:
         raise EditionError(
             f"edition {edition.id} is {edition.status}: cannot become {to}"
             + (f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""))
+    require(actor, allowed[to])
     before = edition.status
     now_at = datetime.now(UTC)
     edition.status = to
     edition.updated_at = now_at
-    if to == "approved":
-        edition.approved_by = actor
+    if to is EditionStatus.APPROVED:
+        edition.approved_by = actor.name
         edition.approved_at = now_at
-    if to == "sent":
+    if to is EditionStatus.SENT:
         edition.sent_at = now_at
-    record_audit(session, actor, f"edition.{to}", f"edition:{edition.id}", before=before,
-                 **details)
+    record_audit(session, actor.name, f"edition.{to}", f"edition:{edition.id}",
+                 before=str(before), **details)
     return edition
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEntry:
+    """Where an item stands in a drafted edition."""
+
+    item_id: int
+    section: str
+    position: int
+
+
+def create_edition(session: Session, *, kind: str, period_start_at: datetime,
+                   period_end_at: datetime, plan_json: str, warnings: Sequence[str],
+                   language_state: dict[str, LanguageState], entries: Sequence[PlannedEntry],
+                   actor: Actor, now_at: datetime) -> Edition:
+    """A new draft edition with its plan and the items it holds; audited."""
+    edition = Edition(kind=kind, period_start_at=period_start_at, period_end_at=period_end_at,
+                      status=EditionStatus.DRAFT, plan=plan_json, warnings=list(warnings),
+                      language_state=language_state, editorial={}, created_at=now_at,
+                      updated_at=now_at)
+    session.add(edition)
+    session.flush()
+    session.add_all([EditionItem(edition_id=edition.id, item_id=entry.item_id,
+                                 section=entry.section, position=entry.position)
+                     for entry in entries])
+    record_audit(session, actor.name, "edition.drafted", f"edition:{edition.id}", kind=kind,
+                 entries=len(entries))
+    return edition
+
+
+def published_item_ids(session: Session) -> frozenset[int]:
+    """Items already in a sent edition (a later edition does not repeat them)."""
+    return frozenset(session.scalars(
+        select(EditionItem.item_id).join(Edition, Edition.id == EditionItem.edition_id)
+        .where(Edition.status == EditionStatus.SENT)))
+
+
+def mark_archived(session: Session, edition_id: int, *, actor: Actor, files: int) -> Edition:
+    edition = get_edition(session, edition_id)
+    edition.archived_at = datetime.now(UTC)
+    record_audit(session, actor.name, "edition.archived", f"edition:{edition_id}", files=files)
+    return edition
+
+
+__all__ = ["TRANSITIONS", "PlannedEntry", "create_edition", "get_edition", "mark_archived",
+           "move_edition", "published_item_ids"]

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Table, func, null, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from pipeline.records import CollectedItem
+from pipeline.states import ItemOrigin, ItemStatus
 from pipeline.store.models import Item
 
 CHUNK = 2000
@@ -27,7 +28,9 @@ _UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
               "content_hash", "url", "lang_hint", "warnings", "fallback", "updated_at",
               "status")
 """Columns a changed item rewrites; ``status`` goes back to ``new`` so that the changed text is
-classified and translated again (a person's edited texts are kept: see store.processing)."""
+classified and translated again (a person's texts are kept: see store.texts)."""
+_RELEASED = {"claimed_by": None, "lease_expires_at": None}
+"""A changed item's lease ends too: a processor working on the old text stores nothing."""
 
 
 @dataclass(slots=True)
@@ -53,7 +56,12 @@ def fit(value: str | None, length: int) -> str | None:
     return value if value is None or len(value) <= length else value[:length]
 
 
-def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
+_NEW = str(ItemStatus.NEW.value)
+"""The status of a stored item, as a plain string (an enum member's ``.value`` costs more
+than the rest of building a row)."""
+
+
+def _row(item: CollectedItem, now_at: datetime, origin: str) -> dict[str, Any]:
     return {
         "source_id": item.source_id,
         "url": item.url,
@@ -68,7 +76,8 @@ def _row(item: CollectedItem, now_at: datetime) -> dict[str, Any]:
         "lang_hint": fit(item.lang_hint, 16),
         "published_at": item.published_at,
         "fetched_at": item.fetched_at,
-        "status": "new",
+        "status": _NEW,
+        "origin": origin,
         "warnings": list(item.warnings),
         "fallback": item.fallback,
         "updated_at": now_at,
@@ -123,7 +132,7 @@ def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
 
 _COLUMNS = ("source_id", "url", "canonical_url", "guid", "content_hash", "title", "summary",
             "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status",
-            "warnings", "fallback", "updated_at")
+            "origin", "warnings", "fallback", "updated_at")
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -147,7 +156,8 @@ def _sqlite_upsert_statement() -> Any:
     insert = sqlite.insert(cast(Table, Item.__table__))
     return insert.on_conflict_do_update(
         index_elements=["canonical_url"],
-        set_={name: insert.excluded[name] for name in _UPDATABLE},
+        set_={**{name: insert.excluded[name] for name in _UPDATABLE},
+              **{name: null() for name in _RELEASED}},
         where=insert.table.c.content_hash != insert.excluded.content_hash,
     )
 
@@ -157,7 +167,8 @@ def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) ->
 
     raw = connection.connection.driver_connection
     columns = ", ".join(_COLUMNS)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATABLE)
+    updates = ", ".join([*(f"{name} = excluded.{name}" for name in _UPDATABLE),
+                         *(f"{name} = NULL" for name in _RELEASED)])
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS items_incoming "
                        "(LIKE items INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
@@ -171,10 +182,13 @@ def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) ->
         cursor.execute("DELETE FROM items_incoming")
 
 
-def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStats:
-    """Insert new items and update changed ones; duplicates within the batch collapse to one."""
+def upsert_items(session: Session, items: Sequence[CollectedItem],
+                 origin: ItemOrigin = ItemOrigin.FEED) -> UpsertStats:
+    """Insert new items and update changed ones; duplicates within the batch collapse to one.
+    ``origin`` is how new items came in (a feed, a page source, a submission)."""
     stats = UpsertStats()
     now_at = datetime.now(UTC)
+    origin_value = str(origin.value)
     for chunk in _chunks(items, CHUNK):
         unique = _collapse_batch(chunk)
         stats.unchanged += len(chunk) - len(unique)
@@ -184,10 +198,11 @@ def upsert_items(session: Session, items: Sequence[CollectedItem]) -> UpsertStat
         for item in unique:
             match = existing.get(item.canonical_url)
             if match is None:
-                fresh.append(_row(item, now_at))
+                fresh.append(_row(item, now_at, origin_value))
             elif match[1] != item.content_hash:
-                row = _row(item, now_at)
-                changed.append({"id": match[0], **{n: row[n] for n in _UPDATABLE}})
+                row = _row(item, now_at, origin_value)
+                changed.append({"id": match[0], **{n: row[n] for n in _UPDATABLE},
+                                **_RELEASED})
             else:
                 stats.unchanged += 1
         if fresh:

@@ -1,7 +1,8 @@
 """The translation memory in the database (the Protocol is ``pipeline.translate.memory``).
 
 Segments are found by the SHA-256 of their text, so long paragraphs index cheaply. A
-translation only replaces one of the same or lower rank: machine < edited < approved.
+translation only replaces one of the same or lower rank: machine < reviewed < approved
+(:func:`pipeline.states.may_replace`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from pipeline.states import TextState, may_replace
 from pipeline.store.models import TranslationMemory as MemoryRow
 
-ORIGIN_RANK = {"machine": 0, "edited": 1, "approved": 2}
 _LOOKUP_CHUNK = 500
 
 
@@ -48,7 +49,6 @@ class SqlTranslationMemory:
 
     def remember(self, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]],
                  origin: str, engine: str | None) -> None:
-        rank = ORIGIN_RANK.get(origin, 0)
         wanted = {hash_segment(s): (s, t) for s, t in pairs if s.strip() and t.strip()}
         if not wanted:
             return
@@ -62,10 +62,11 @@ class SqlTranslationMemory:
             if row is None:
                 self.session.add(MemoryRow(
                     source_lang=src_lang, target_lang=tgt_lang, source_hash=source_hash,
-                    source_text=source, target_text=target, origin=origin, engine=engine,
+                    source_text=source, target_text=target, origin=TextState(origin),
+                    engine=engine,
                     created_at=now_at))
-            elif ORIGIN_RANK.get(row.origin, 0) <= rank:
-                row.target_text, row.origin, row.engine = target, origin, engine
+            elif may_replace(origin, row.origin):
+                row.target_text, row.origin, row.engine = target, TextState(origin), engine
                 row.created_at = now_at
         self.session.flush()
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,32 +20,24 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC; SQLite gives them back naive, we give them back aware."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: use an aware UTC datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+from pipeline.records import LanguageState
+from pipeline.states import (
+    DeliveryStatus,
+    EditionStatus,
+    ItemOrigin,
+    ItemStatus,
+    Role,
+    RunStatus,
+    SubmissionStatus,
+    SubscriberStatus,
+    TextState,
+)
+from pipeline.store.types import LanguageStates, UTCDateTime, state_column
 
 
 def now_utc() -> datetime:
@@ -125,13 +117,19 @@ class Item(Base):
     original_lang: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     fetched_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
-    """new → processed (classified and translated) | failed; ``published`` once sent."""
+    status: Mapped[ItemStatus] = state_column(ItemStatus, "status", 24, ItemStatus.NEW,
+                                              index=True)
+    """new → processing (claimed, with a lease) → processed | failed; ``published`` once
+    sent."""
+    origin: Mapped[ItemOrigin] = state_column(ItemOrigin, "origin", 16, ItemOrigin.FEED)
     warnings: Mapped[list[str]] = mapped_column(default=list)
     fallback: Mapped[str | None] = mapped_column(Text)
     """Why the article page was not used and the feed's summary kept (robots.txt, a fetch
     error…); the review app shows it. None when the page was used or never sought."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The owner of the lease while the item is being processed (pipeline.store.leases)."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class ItemText(Base):
@@ -145,15 +143,23 @@ class ItemText(Base):
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(24))
-    """original | machine | edited | approved | needs_translation"""
+    state: Mapped[TextState] = state_column(TextState, "state", 24, TextState.MACHINE)
+    """machine → needs_editing → reviewed → approved (pipeline.store.texts); ``original`` for
+    the item's own language, ``needs_translation`` when no engine could do it."""
     engine: Mapped[str | None] = mapped_column(String(100))
     flags: Mapped[list[str]] = mapped_column(default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised by every change: an edit made on an older version is refused (the review app's
+    optimistic concurrency)."""
     edited_by: Mapped[str | None] = mapped_column(String(100))
     edited_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime | None]
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Classification(Base):
@@ -184,7 +190,8 @@ class Submission(Base):
     url: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
     lang: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    status: Mapped[SubmissionStatus] = state_column(SubmissionStatus, "status", 24,
+                                                    SubmissionStatus.RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
@@ -198,9 +205,11 @@ class Edition(Base):
     """press-review | newsletter"""
     period_start_at: Mapped[datetime]
     period_end_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
-    language_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    """Per language: {"complete": bool, "unreviewed": int, "missing": [item ids]}."""
+    status: Mapped[EditionStatus] = state_column(EditionStatus, "status", 16,
+                                                 EditionStatus.DRAFT, index=True)
+    language_state: Mapped[dict[str, LanguageState]] = mapped_column(LanguageStates,
+                                                                     default=dict)
+    """Per language: complete or not, the ids missing a text, the unreviewed ones."""
     editorial: Mapped[dict[str, Any]] = mapped_column(default=dict)
     plan: Mapped[str | None] = mapped_column(Text)
     """The drafted EditionPlan as canonical JSON (pipeline.draft.plan_to_json); texts are
@@ -243,8 +252,8 @@ class Subscriber(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     language: Mapped[str] = mapped_column(String(8))
     publications: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    """pending | confirmed | unsubscribed | bounced"""
+    status: Mapped[SubscriberStatus] = state_column(SubscriberStatus, "status", 16,
+                                                    SubscriberStatus.PENDING)
     consent_at: Mapped[datetime | None]
     consent_source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
@@ -260,20 +269,23 @@ class Delivery(Base):
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
     language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[DeliveryStatus] = state_column(DeliveryStatus, "status", 16,
+                                                  DeliveryStatus.PENDING)
     message_id: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The sender holding this delivery's lease (pipeline.store.leases)."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    """editor | approver | ambassador | admin"""
+    role: Mapped[Role] = state_column(Role, "role", 16, Role.EDITOR)
     region: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(300))
     session_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -305,7 +317,8 @@ class TranslationMemory(Base):
     source_hash: Mapped[str] = mapped_column(String(64))
     source_text: Mapped[str] = mapped_column(Text)
     target_text: Mapped[str] = mapped_column(Text)
-    origin: Mapped[str] = mapped_column(String(24))
+    origin: Mapped[TextState] = state_column(TextState, "origin", 24, TextState.MACHINE)
+    """machine < reviewed < approved (pipeline.states.TEXT_STATE_RANK)."""
     engine: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
@@ -318,9 +331,25 @@ class Run(Base):
     job: Mapped[str] = mapped_column(String(40), index=True)
     started_at: Mapped[datetime] = mapped_column(default=now_utc)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[RunStatus] = state_column(RunStatus, "status", 16, RunStatus.RUNNING)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None]
+    """Renewed while the run works; a running run whose heartbeat stopped (or whose process
+    is gone from its host) is marked dead (pipeline.store.runs)."""
+
+
+class Lease(Base):
+    """A named lease: one row per name, held by one owner until it expires (the single
+    active scheduler)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class WebSession(Base):
@@ -352,3 +381,17 @@ class LoginFailure(Base):
 
 
 Index("ix_items_source_fetched", Item.source_id, Item.fetched_at)
+
+AUDIT_APPEND_ONLY = "audit_log is append-only"
+"""The audit log refuses UPDATE and DELETE, whatever code runs against the database: triggers
+made with the table (migration 0001 makes the same ones)."""
+for _verb in ("UPDATE", "DELETE"):
+    event.listen(AuditEntry.__table__, "after_create", DDL(
+        f"CREATE TRIGGER audit_log_no_{_verb.lower()} BEFORE {_verb} ON audit_log "
+        f"BEGIN SELECT RAISE(ABORT, '{AUDIT_APPEND_ONLY}'); END").execute_if(dialect="sqlite"))
+event.listen(AuditEntry.__table__, "after_create", DDL(
+    "CREATE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{AUDIT_APPEND_ONLY}'; END $$").execute_if(dialect="postgresql"))
+event.listen(AuditEntry.__table__, "after_create", DDL(
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse()").execute_if(dialect="postgresql"))

@@ -1,21 +1,21 @@
-"""Storing what processing decided: classifications (corrections win) and texts per language
-(a person's edit or approval is never overwritten by the machine)."""
+"""Processing in the store: claiming new items with a lease (:mod:`pipeline.store.leases`),
+storing the labels decided (an editor's correction wins), and finishing items. Texts per
+language are :mod:`pipeline.store.texts`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.records import Classification as ClassificationRecord
-from pipeline.records import ItemText as ItemTextRecord
+from pipeline.states import ItemStatus
+from pipeline.store import leases
 from pipeline.store.audit import record_audit
-from pipeline.store.models import Classification, Item, ItemText, Source
-
-HUMAN_ORIGINS = frozenset({"edited", "approved"})
+from pipeline.store.models import Classification, Item, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,31 +32,36 @@ class PendingItem:
 
 
 def count_pending(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Item).where(Item.status == "new")) or 0
+    return session.scalar(select(func.count()).select_from(Item)
+                          .where(Item.status == ItemStatus.NEW)) or 0
 
 
-CLAIM_TIMEOUT = timedelta(hours=1)
-"""A claimed item whose processor vanished (killed, crashed) is claimed again after this."""
+CLAIMABLE = (ItemStatus.NEW, ItemStatus.PROCESSING)
+"""New items, and items in processing whose lease expired (their processor died)."""
 
 
-def claim_pending(session: Session, limit: int, now_at: datetime) -> list[PendingItem]:
-    """Take up to ``limit`` new items for this process (status ``processing``), so that two
-    processors running at once never work on the same item. PostgreSQL skips rows another
-    transaction holds; SQLite's write lock (BEGIN IMMEDIATE) serialises the claims."""
-    stale = and_(Item.status == "processing", Item.updated_at < now_at - CLAIM_TIMEOUT)
-    ids = list(session.scalars(
-        select(Item.id).where(or_(Item.status == "new", stale)).order_by(Item.id)
-        .limit(limit).with_for_update(skip_locked=True)))
+def claim_pending(session: Session, limit: int, *, owner: str, lease_seconds: float,
+                  now_at: datetime | None = None) -> list[PendingItem]:
+    """Take up to ``limit`` items for ``owner`` (status ``processing``, with a lease), so that
+    two processors running at once never work on the same item, and an item whose processor
+    died is taken over as soon as its lease expires."""
+    ids = leases.claim(session, Item, owner=owner, lease_seconds=lease_seconds, limit=limit,
+                       where=Item.status.in_(CLAIMABLE),
+                       values={"status": ItemStatus.PROCESSING}, now_at=now_at)
     if not ids:
         return []
-    session.execute(update(Item).where(Item.id.in_(ids))
-                    .values(status="processing", updated_at=now_at))
     rows = session.execute(
         select(Item.id, Item.source_id, Item.title, Item.summary, Item.body, Item.lang_hint,
                Source.lang)
         .outerjoin(Source, Source.id == Item.source_id)
         .where(Item.id.in_(ids)).order_by(Item.id))
     return [PendingItem(*row) for row in rows]
+
+
+def held_items(session: Session, item_ids: Sequence[int], *, owner: str) -> set[int]:
+    """Which of ``item_ids`` ``owner`` still holds: results for the others are not stored
+    (their lease expired and another processor took them over)."""
+    return leases.held_ids(session, Item, owner=owner, ids=list(item_ids))
 
 
 def save_classification(session: Session, item_id: int,
@@ -98,49 +103,21 @@ def correct_classification(session: Session, item_id: int, *, by: str, relevant:
     return row
 
 
-def save_item_text(session: Session, item_id: int, text: ItemTextRecord) -> bool:
-    """Store a text in one language; a person's edited or approved text is never replaced by
-    a machine's. True when stored."""
-    row = session.scalar(select(ItemText).where(ItemText.item_id == item_id,
-                                                ItemText.lang == text.lang))
-    if row is not None and row.origin in HUMAN_ORIGINS and text.origin not in HUMAN_ORIGINS:
-        return False
-    if row is None:
-        row = ItemText(item_id=item_id, lang=text.lang)
-        session.add(row)
-    row.title, row.summary, row.body = text.title, text.summary, text.body
-    row.origin, row.engine, row.flags = text.origin, text.engine, list(text.flags)
-    return True
+def finish_items(session: Session, item_ids: Sequence[int], *, owner: str,
+                 status: ItemStatus = ItemStatus.PROCESSED) -> int:
+    """Release ``owner``'s leases on these items, which reached ``status``."""
+    return leases.release(session, Item, owner=owner, ids=list(item_ids),
+                          values={"status": status, "updated_at": datetime.now(UTC)})
 
 
-def edit_item_text(session: Session, item_id: int, lang: str, *, by: str, title: str,
-                   summary: str) -> ItemText:
-    row = session.scalar(select(ItemText).where(ItemText.item_id == item_id,
-                                                ItemText.lang == lang))
-    if row is None:
-        row = ItemText(item_id=item_id, lang=lang, body="")
-        session.add(row)
-    row.title, row.summary = title, summary
-    row.origin, row.flags = "edited", []
-    row.edited_by, row.edited_at = by, datetime.now(UTC)
-    record_audit(session, by, "text.edited", f"item:{item_id}:{lang}")
-    return row
-
-
-def mark_items(session: Session, item_ids: Sequence[int], status: str) -> None:
-    for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
-        item.status = status
-        item.updated_at = datetime.now(UTC)
-
-
-def mark_item_failed(session: Session, item_id: int, error: str) -> None:
+def mark_item_failed(session: Session, item_id: int, error: str, *, owner: str) -> None:
     """Keep the item (never lost) with its error; it is not retried until it changes."""
     item = session.get(Item, item_id)
-    if item is None:
+    if item is None or item.claimed_by != owner:
         return
-    item.status = "failed"
     item.warnings = [*(item.warnings or []), error[:500]]
-    item.updated_at = datetime.now(UTC)
+    session.flush()
+    finish_items(session, [item_id], owner=owner, status=ItemStatus.FAILED)
 
 
 @dataclass(frozen=True, slots=True)

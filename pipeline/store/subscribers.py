@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError
 from pipeline.records import LANGUAGES
+from pipeline.states import SubscriberStatus
 from pipeline.store.models import Subscriber
 
 PUBLICATIONS = ("press-review", "newsletter")
@@ -78,7 +79,8 @@ def import_subscribers(session: Session, text: str, *, source: str) -> ImportSta
         row = existing.get(email)
         if row is None:
             row = Subscriber(email=email, language=language, publications=pubs,
-                             status="confirmed", consent_at=now_at, consent_source=source,
+                             status=SubscriberStatus.CONFIRMED, consent_at=now_at,
+                             consent_source=source,
                              created_at=now_at, updated_at=now_at)
             session.add(row)
             existing[email] = row

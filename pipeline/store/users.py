@@ -1,35 +1,37 @@
-"""Accounts: roles, regions and password hashes (argon2id, see pipeline.passwords)."""
+"""Accounts: roles, regions and password hashes (argon2id, see pipeline.passwords).
+
+What a role may do is :mod:`pipeline.permissions`; :func:`pipeline.store.accounts.load_actor`
+turns an account into the :class:`~pipeline.permissions.Actor` a job is handed."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError
 from pipeline.passwords import MAX_PASSWORD, MIN_PASSWORD, hash_password
 from pipeline.records import REGIONS
+from pipeline.states import Role
+from pipeline.store.accounts import find_user
 from pipeline.store.models import User
-
-ROLES = ("editor", "approver", "ambassador", "admin")
 
 
 def add_user(session: Session, name: str, role: str, password: str,
              region: str | None = None) -> User:
     """Create an account; an ambassador must have a region."""
-    if role not in ROLES:
-        raise ConfigError(f"expected one of {', '.join(ROLES)}, got {role!r}", path="--role")
+    if role not in set(Role):
+        raise ConfigError(f"expected one of {', '.join(Role)}, got {role!r}", path="--role")
     if region is not None and region not in REGIONS:
         raise ConfigError(f"expected one of {', '.join(REGIONS)}, got {region!r}", path="--region")
-    if role == "ambassador" and region is None:
+    if role == Role.AMBASSADOR and region is None:
         raise ConfigError("an ambassador needs a region", path="--region")
     if not name.strip() or len(name) > 100 or any(c in name for c in "\r\n\t\x00"):
         raise ConfigError("expected a name of 1 to 100 printable characters", path="NAME")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise ConfigError(f"a password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters",
                           path="password")
-    if session.scalar(select(User).where(User.name == name)) is not None:
+    if find_user(session, name) is not None:
         raise ConfigError(f"a user named {name!r} already exists", path="NAME")
-    user = User(name=name, role=role, region=region, password_hash=hash_password(password),
-                session_version=1)
+    user = User(name=name, role=Role(role), region=region,
+                password_hash=hash_password(password), session_version=1)
     session.add(user)
     return user

@@ -20,7 +20,7 @@ from pipeline.errors import ConfigError
 from pipeline.translate.apertium import ApertiumEngine
 from pipeline.translate.argos import ArgosEngine, install_package
 from pipeline.translate.engines import Engine, SegmentResult
-from pipeline.translate.glossary import DEFAULT_GLOSSARY_PATH, Glossary, load_glossary
+from pipeline.translate.glossary import Glossary, load_glossary
 from pipeline.translate.memory import (
     InMemoryTranslationMemory,
     TranslationMemory,
@@ -75,17 +75,12 @@ def build_translator(
     *,
     memory: TranslationMemory | None = None,
     glossary_path: Path | None = None,
-    use_glossary: bool = True,
     pair_engines: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Translator:
-    """A translator with the named engines, a memory (in-memory unless given) and a glossary:
-    ``glossary_path`` (which must exist), else ``translations/glossary.toml`` when it exists.
-    ``pair_engines`` gives some pairs an engine order of their own."""
-    glossary = None
-    if use_glossary and glossary_path is not None:
-        glossary = load_glossary(glossary_path)
-    elif use_glossary and DEFAULT_GLOSSARY_PATH.is_file():
-        glossary = load_glossary(DEFAULT_GLOSSARY_PATH)
+    """A translator with the named engines, a memory (in-memory unless given) and the glossary
+    of ``glossary_path`` (which must exist; None: no glossary). ``pair_engines`` gives some
+    pairs an engine order of their own."""
+    glossary = load_glossary(glossary_path) if glossary_path is not None else None
     names = list(dict.fromkeys([*engine_names, *(n for order in (pair_engines or {}).values()
                                                   for n in order)]))
     return Translator(build_engines(names), memory=memory or InMemoryTranslationMemory(),

@@ -16,18 +16,16 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 from pipeline.translate.engines import (
     FLAG_ENGINE_FAILED,
-    FLAG_NEEDS_TRANSLATION,
     FLAG_UNKNOWN_WORDS,
     PLACEHOLDER,
     SegmentResult,
-    keep_segments,
-    merge_flags,
     pick_legs,
+    translate_legs,
 )
 
 LANGUAGE_CODES = {"eng": "en", "en": "en", "spa": "es", "es": "es", "fra": "fr", "fr": "fr"}
@@ -119,24 +117,10 @@ class ApertiumEngine:
     def translate_batch(
         self, segments: Sequence[str], source: str, target: str
     ) -> list[SegmentResult]:
-        legs = self._legs(source, target)
-        if legs is None:
-            return keep_segments(segments, FLAG_NEEDS_TRANSLATION)
-        results = [SegmentResult(text=s, engine=self.name, engine_version=self.version)
-                   for s in segments]
-        for leg in legs:
-            todo = [i for i, r in enumerate(results) if not r.failed and r.text.strip()]
-            done = self._translate_leg([results[i].text for i in todo], leg)
-            for i, leg_result in zip(todo, done, strict=True):
-                before = results[i]
-                text = segments[i] if leg_result.failed else leg_result.text
-                results[i] = replace(before, text=text,
-                                     flags=merge_flags(before.flags, leg_result.flags),
-                                     unknown=tuple(dict.fromkeys(before.unknown
-                                                                 + leg_result.unknown)))
-        return results
+        return translate_legs(segments, self._legs(source, target), self._translate_leg,
+                              engine=self.name, engine_version=self.version)
 
-    def _translate_leg(self, segments: list[str], leg: _Leg) -> list[SegmentResult]:
+    def _translate_leg(self, leg: _Leg, segments: list[str]) -> list[SegmentResult]:
         lines = [_LINE_BREAKS.sub(" ", s).strip() for s in segments]
         if leg.source == "fr":  # the French dictionaries spell « coeur », not « cœur »
             lines = [s.translate(_LIGATURES) for s in lines]

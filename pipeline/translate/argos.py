@@ -16,18 +16,17 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.errors import TranslationError
 from pipeline.translate.engines import (
     FLAG_ENGINE_FAILED,
-    FLAG_NEEDS_TRANSLATION,
     SegmentResult,
     keep_segments,
-    merge_flags,
     pick_legs,
+    translate_legs,
 )
 
 PIVOT = "en"
@@ -128,26 +127,17 @@ class ArgosEngine:
         self, segments: Sequence[str], source: str, target: str
     ) -> list[SegmentResult]:
         legs = self._legs(source, target)
-        if legs is None:
-            return keep_segments(segments, FLAG_NEEDS_TRANSLATION)
-        label = " + ".join(f"{p.source}-{p.target} {p.version}".strip() for p in legs)
-        results = [SegmentResult(s, engine=self.name, engine_version=label) for s in segments]
-        for pkg in legs:
-            todo = [i for i, r in enumerate(results) if not r.failed and r.text.strip()]
-            if not todo:
-                break
-            try:
-                texts = self._translate_leg(pkg, [results[i].text for i in todo])
-            except Exception:  # a broken model: keep the text, flag it, let another engine try
-                pkg.translator = None  # load it afresh next time
-                for i in todo:
-                    results[i] = SegmentResult(segments[i], flags=(FLAG_ENGINE_FAILED,),
-                                               engine=self.name, engine_version=label)
-                continue
-            for i, text in zip(todo, texts, strict=True):
-                results[i] = replace(results[i], text=text,
-                                     flags=merge_flags(results[i].flags))
-        return results
+        label = " + ".join(f"{p.source}-{p.target} {p.version}".strip() for p in legs or ())
+        return translate_legs(segments, legs, self._translate_leg_safely, engine=self.name,
+                              engine_version=label)
+
+    def _translate_leg_safely(self, pkg: ArgosPackage, sentences: list[str]
+                              ) -> list[SegmentResult]:
+        try:
+            return [SegmentResult(text) for text in self._translate_leg(pkg, sentences)]
+        except Exception:  # a broken model: keep the text, flag it, let another engine try
+            pkg.translator = None  # load it afresh next time
+            return keep_segments(sentences, FLAG_ENGINE_FAILED)
 
     def _translate_leg(self, pkg: ArgosPackage, sentences: list[str]) -> list[str]:
         self._load(pkg)

@@ -8,8 +8,8 @@ could not translate comes back unchanged with a flag (``engine_failed``), never 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 ResultOrigin = Literal["machine", "memory", "original", "needs_translation"]
@@ -108,3 +108,30 @@ def pick_legs(available: Mapping[tuple[str, str], T], source: str, target: str, 
         return [(source, pivot, available[source, pivot]),
                 (pivot, target, available[pivot, target])]
     return None
+
+
+def translate_legs(
+    segments: Sequence[str], legs: Sequence[T] | None,
+    translate_leg: Callable[[T, list[str]], list[SegmentResult]], *, engine: str,
+    engine_version: str,
+) -> list[SegmentResult]:
+    """Pass ``segments`` through each leg in turn (one leg, or two through a pivot language;
+    None: the pair cannot be done, every segment needs a translator). A segment a leg could
+    not translate keeps its original text and the leg's flags, and skips the later legs;
+    flags and unknown words add up over the legs."""
+    if legs is None:
+        return keep_segments(segments, FLAG_NEEDS_TRANSLATION)
+    results = [SegmentResult(text=s, engine=engine, engine_version=engine_version)
+               for s in segments]
+    for leg in legs:
+        todo = [i for i, r in enumerate(results) if not r.failed and r.text.strip()]
+        if not todo:
+            break
+        done = translate_leg(leg, [results[i].text for i in todo])
+        for i, leg_result in zip(todo, done, strict=True):
+            before = results[i]
+            results[i] = replace(
+                before, text=segments[i] if leg_result.failed else leg_result.text,
+                flags=merge_flags(before.flags, leg_result.flags),
+                unknown=tuple(dict.fromkeys(before.unknown + leg_result.unknown)))
+    return results

@@ -23,9 +23,6 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 from pipeline.records import LANGUAGES
 
-DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parents[2] / "translations" / "glossary.toml"
-"""The project's glossary (``translations/glossary.toml`` at the top of the repository)."""
-
 
 @dataclass(frozen=True, slots=True)
 class GlossaryMatch:
@@ -94,7 +91,7 @@ def match_case(found: str, replacement: str) -> str:
     return replacement
 
 
-def load_glossary(path: Path = DEFAULT_GLOSSARY_PATH) -> Glossary:
+def load_glossary(path: Path) -> Glossary:
     """Read and validate a glossary file; raise :class:`ConfigError` naming the key path."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

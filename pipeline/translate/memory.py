@@ -19,9 +19,7 @@ from typing import IO, Protocol
 import defusedxml.ElementTree as SafeET
 
 from pipeline.errors import ParseError
-
-ORIGIN_RANK = {"machine": 0, "edited": 1, "approved": 2}
-"""A translation only replaces one of the same or a lower rank."""
+from pipeline.states import TextState, may_replace
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TMX_CREATION_TOOL = "soil-press-pipeline"
@@ -40,7 +38,9 @@ class TranslationMemory(Protocol):
         self, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]], origin: str,
         engine: str | None,
     ) -> None:
-        """Store (source, target) pairs; ``origin`` is machine, edited or approved."""
+        """Store (source, target) pairs; ``origin`` is a :class:`TextState` (machine, reviewed
+        or approved): a pair replaces a known one only if it ranks as high
+        (:func:`pipeline.states.may_replace`)."""
         ...
 
 
@@ -70,11 +70,10 @@ class InMemoryTranslationMemory:
         self, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]], origin: str,
         engine: str | None,
     ) -> None:
-        rank = ORIGIN_RANK.get(origin, 0)
         for source, target in pairs:
             key = (src_lang, tgt_lang, source)
             old = self.entries.get(key)
-            if old is not None and ORIGIN_RANK.get(old.origin, 0) > rank:
+            if old is not None and not may_replace(origin, old.origin):
                 continue
             self.entries[key] = MemoryEntry(target, origin, engine, datetime.now(UTC))
 
@@ -149,7 +148,7 @@ def _xml_safe(text: str) -> str:
 
 
 def remember_entries(memory: TranslationMemory, entries: Iterable[TmxEntry], *,
-                     origin: str = "approved", engine: str | None = None) -> int:
+                     origin: str = TextState.APPROVED, engine: str | None = None) -> int:
     """Load ``(src_lang, tgt_lang, src, tgt)`` entries (e.g. from :func:`import_tmx`) into a
     memory; return how many were given."""
     grouped: dict[tuple[str, str], list[tuple[str, str]]] = {}

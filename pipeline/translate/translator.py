@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from pipeline.errors import TranslationError
 from pipeline.records import ItemText
+from pipeline.states import TextState
 from pipeline.translate.engines import (
     FLAG_ALREADY_TARGET,
     FLAG_GLOSSARY_VIOLATION,
@@ -184,7 +185,7 @@ class Translator:
 
 def remember_correction(
     memory: TranslationMemory, source_lang: str, target_lang: str, source_text: str,
-    corrected_text: str, *, origin: str = "edited", editor: str | None = None,
+    corrected_text: str, *, origin: str = TextState.REVIEWED, editor: str | None = None,
 ) -> int:
     """Store a person's translation: per sentence when both sides split alike, else whole."""
     pairs = [(source_text.strip(), corrected_text.strip())]
@@ -204,7 +205,7 @@ def _item_from_results(results: list[SegmentResult], body: list[Piece],
     engines = [r.engine_label for r in results if r.engine_label]
     return ItemText(
         lang=target, title=results[0].text, summary=results[1].text, body=body_text,
-        origin="needs_translation" if needs else "machine",
+        origin=TextState.NEEDS_TRANSLATION if needs else TextState.MACHINE,
         engine=engines[0] if engines else None,
         flags=merge_flags(*(r.flags for r in results)),
     )

@@ -56,6 +56,7 @@ def local_settings() -> FetchSettings:
     """Loopback only (the test servers; nothing else is ever attempted), no politeness delay,
     short deadlines."""
     return FetchSettings(allow_private_addresses=True, loopback_only=True, per_host_delay_s=0.0,
+                         max_in_flight=8,
                          total_deadline_s=10.0, connect_timeout=5.0, read_timeout=5.0)
 
 

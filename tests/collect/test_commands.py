@@ -9,6 +9,7 @@ import click
 from click.testing import CliRunner
 
 from pipeline.commands.collect import inspect_article, inspect_feed
+from pipeline.settings import Settings
 from tests.collect.conftest import data_dir
 from tests.collect.server import LocalServer
 
@@ -16,16 +17,11 @@ BBC = data_dir() / "feeds" / "feed-rs" / "rss_2.0_bbc.xml"
 ARTICLE = data_dir() / "articles" / "es__elpais.com.ciencia.html"
 
 
-class _Settings:
-    def __init__(self, allow: bool) -> None:
-        self.allow_private_addresses = allow
-
-
 class _Obj:
-    """Stands for the lead's App object: only ``settings.allow_private_addresses`` is read."""
+    """Stands for the lead's App object: only its ``settings`` are read."""
 
     def __init__(self, allow: bool = True) -> None:
-        self.settings = _Settings(allow)
+        self.settings = Settings(allow_private_addresses=allow)
 
 
 def _group() -> click.Group:

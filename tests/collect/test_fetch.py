@@ -41,7 +41,7 @@ def test_loopback_in_every_spelling_is_refused_before_connecting(
 ) -> None:
     server.add("/feed", b"<rss/>")
     with pytest.raises(AddressNotAllowed, match="address not allowed"):
-        fetch_url(f"http://{host}:{server.port}/feed", FetchSettings())
+        fetch_url(f"http://{host}:{server.port}/feed", FetchSettings(max_in_flight=10))
     assert server.requests == []
 
 
@@ -56,7 +56,8 @@ PRIVATE_HOSTS = [
 
 @pytest.mark.parametrize("host", PRIVATE_HOSTS)
 def test_private_destinations_refused_even_with_loopback_allowed(host: str) -> None:
-    settings = FetchSettings(allow_private_addresses=True, total_deadline_s=2.0)
+    settings = FetchSettings(allow_private_addresses=True, total_deadline_s=2.0,
+                             max_in_flight=10)
     with pytest.raises(AddressNotAllowed, match="address not allowed"):
         fetch_url(f"http://{host}/latest/meta-data/", settings)
 
@@ -88,7 +89,7 @@ def test_redirects_to_private_or_other_schemes_are_refused(
 ])
 def test_non_http_schemes_are_refused(url: str) -> None:
     with pytest.raises(AddressNotAllowed, match="address not allowed"):
-        fetch_url(url, FetchSettings(allow_private_addresses=True))
+        fetch_url(url, FetchSettings(allow_private_addresses=True, max_in_flight=10))
 
 
 def test_credentials_in_urls_are_refused(

@@ -35,7 +35,7 @@ def _spec(source_id: str, url: str, *, kind: str = "feed", follow: bool = False)
 def _run(specs: list[SourceSpec], settings: FetchSettings,
          states: dict[str, FetchState] | None = None) -> dict[str, SourceResult]:
     done: dict[int, SourceResult] = {}
-    streamed = asyncio.run(collect_sources(specs, states or {}, settings, concurrency=8,
+    streamed = asyncio.run(collect_sources(specs, states or {}, settings,
                                            on_result=done.__setitem__))
     assert streamed == []  # handed over as they came, not kept
     results = [done[index] for index in range(len(specs))]

@@ -31,7 +31,7 @@ def test_submitted_links_are_checked_like_any_fetch(server: LocalServer) -> None
     server.add("/story", ARTICLE)
     for url in (server.url("/story"), "file:///etc/passwd", "javascript:alert(1)"):
         with pytest.raises(AddressNotAllowed, match="address not allowed"):
-            collect_submission(url, FetchSettings())
+            collect_submission(url, FetchSettings(max_in_flight=10))
     assert server.requests == []
 
 

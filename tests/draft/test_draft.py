@@ -17,6 +17,7 @@ from pipeline.draft import (
     plan_to_json,
 )
 from pipeline.errors import EditionError
+from pipeline.states import TextState
 from tests.render.fixtures import load_fixture, make_candidates, make_events, make_figures
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -28,7 +29,7 @@ def make(item_id: str, **changes: object) -> Candidate:
         "item_id": item_id, "story_id": item_id, "source_name": "Outlet", "original_lang": "en",
         "url": f"https://news.example/{item_id}", "published_at": SINCE + timedelta(days=3),
         "relevant": True, "themes": ("soil-carbon",), "regions": ("africa",),
-        "texts": {lang: LocalText(f"{item_id} {lang}", "s", "edited")
+        "texts": {lang: LocalText(f"{item_id} {lang}", "s", TextState.REVIEWED)
                   for lang in ("fr", "en", "es")},
     }
     values.update(changes)

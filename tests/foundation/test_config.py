@@ -134,3 +134,60 @@ def test_overlong_name_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('name = "Infocampo"', f'name = "{"N" * 301}"'))
     with pytest.raises(ConfigError, match=r"sources\[1\].name: expected one line of at most 300"):
         load_sources(path)
+
+
+def test_the_defaults_are_valid_settings() -> None:
+    """load_settings checks only the values given (checking the default cron expressions
+    would cost every command the scheduler's import): the defaults themselves are checked
+    here, as if each had been given."""
+    from dataclasses import fields
+
+    from pipeline.settings import Settings, check_settings
+
+    defaults = Settings()
+    check_settings(defaults, defaults, origins={f.name: f.name for f in fields(defaults)})
+    assert defaults.glossary_path.is_file()
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"PIPELINE_LOG_FORMAT": "xml"},
+     "PIPELINE_LOG_FORMAT: expected one of logfmt, json, got 'xml'"),
+    ({"PIPELINE_FETCH_CONCURRENCY": "-5"},
+     "PIPELINE_FETCH_CONCURRENCY: expected a number from 1 to 1000, got -5"),
+    ({"PIPELINE_FETCH_CONCURRENCY": "0"},
+     "PIPELINE_FETCH_CONCURRENCY: expected a number from 1 to 1000, got 0"),
+    ({"PIPELINE_PROCESS_BATCH_SIZE": "100000"},
+     "PIPELINE_PROCESS_BATCH_SIZE: expected a number from 1 to 10000, got 100000"),
+    ({"PIPELINE_NEWSLETTER_SCHEDULE": "0 25 * * *"},
+     "PIPELINE_NEWSLETTER_SCHEDULE: not a cron expression"),
+    ({"PIPELINE_TRANSLATION_PAIRS": "fr-en"},
+     "PIPELINE_TRANSLATION_PAIRS: translation_pairs[0]: expected SRC-TGT=engine"),
+    ({"PIPELINE_GLOSSARY_PATH": "/nonexistent/glossary.toml"},
+     "PIPELINE_GLOSSARY_PATH: glossary file not found: /nonexistent/glossary.toml"),
+    ({"PIPELINE_SECTION_ORDER": "initiative,weather"},
+     "PIPELINE_SECTION_ORDER: expected names among soil-carbon, practices"),
+    ({"PIPELINE_BASE_URL": "news.example.org"},
+     "PIPELINE_BASE_URL: expected an http(s) address, got 'news.example.org'"),
+])
+def test_every_setting_is_checked_when_loaded(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_settings_file_names_the_file_and_key(tmp_path: Path) -> None:
+    settings_file = tmp_path / "pipeline.toml"
+    settings_file.write_text('collect_schedule = "every monday"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"PIPELINE_SETTINGS": str(settings_file)})
+    assert str(caught.value).startswith(f"{settings_file}: collect_schedule: not a cron "
+                                        "expression")
+
+
+def test_bad_settings_are_one_line_before_any_work(tmp_path: Path) -> None:
+    from tests.conftest import run_pipeline
+
+    done = run_pipeline(["status"], cwd=tmp_path, env={"PIPELINE_LOG_FORMAT": "xml"})
+    assert (done.returncode, done.stderr) == (
+        1, "error: PIPELINE_LOG_FORMAT: expected one of logfmt, json, got 'xml'\n")
+    assert not (tmp_path / "var").exists()

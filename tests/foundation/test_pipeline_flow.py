@@ -88,9 +88,18 @@ def test_collect_process_draft_render_approve(project: Path) -> None:
     assert refused.returncode == 1
     assert "unreviewed machine translations" in refused.stderr
     assert "--accept-machine-translations" in refused.stderr
-    not_approver = run_pipeline(["approve", edition_id, "--by", "nobody",
+    unknown = run_pipeline(["approve", edition_id, "--by", "nobody",
+                            "--accept-machine-translations"], cwd=project)
+    assert unknown.returncode == 1
+    assert unknown.stderr == ("error: no user named 'nobody' (create one with `pipeline users "
+                              "add`)\n")
+    editor = run_pipeline(["users", "add", "eve", "--role", "editor", "--password-stdin"],
+                          cwd=project, input_text="a long enough password\n")
+    assert editor.returncode == 0, editor.stderr
+    not_approver = run_pipeline(["approve", edition_id, "--by", "eve",
                                  "--accept-machine-translations"], cwd=project)
-    assert not_approver.returncode == 1 and "is not an approver" in not_approver.stderr
+    assert not_approver.returncode == 1
+    assert not_approver.stderr == "error: eve (editor) may not approve\n"
     approved = run_pipeline(["approve", edition_id, "--by", "marie",
                              "--accept-machine-translations"], cwd=project)
     assert approved.returncode == 0, approved.stderr
@@ -112,14 +121,15 @@ def test_collect_process_draft_render_approve(project: Path) -> None:
 
     # Sending is a later stage: move the approved edition through the status machine the way
     # the sender will, then publish it.
+    from pipeline.permissions import SYSTEM
     from pipeline.store.db import create_db_engine, make_sessionmaker
     from pipeline.store.editions import get_edition, move_edition
 
     engine = create_db_engine(f"sqlite:///{project / 'var' / 'pipeline.sqlite3'}")
     with make_sessionmaker(engine).begin() as session:
         edition = get_edition(session, int(edition_id))
-        move_edition(session, edition, "sending", actor="sender")
-        move_edition(session, edition, "sent", actor="sender")
+        move_edition(session, edition, "sending", actor=SYSTEM)
+        move_edition(session, edition, "sent", actor=SYSTEM)
     engine.dispose()
     archived = run_pipeline(["archive", edition_id], cwd=project)
     assert archived.returncode == 0, archived.stderr

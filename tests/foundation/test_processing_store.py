@@ -12,17 +12,13 @@ from sqlalchemy.orm import Session
 from pipeline.records import Classification as Labels
 from pipeline.records import CollectedItem
 from pipeline.records import ItemText as Text
+from pipeline.states import TextState
 from pipeline.store.db import create_db_engine, make_sessionmaker, upgrade_db
 from pipeline.store.items import upsert_items
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.models import AuditEntry, Classification, ItemText
-from pipeline.store.processing import (
-    claim_pending,
-    correct_classification,
-    edit_item_text,
-    save_classification,
-    save_item_text,
-)
+from pipeline.store.processing import claim_pending, correct_classification, save_classification
+from pipeline.store.texts import edit_item_text, save_item_text
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
@@ -41,7 +37,7 @@ def session(database_url: str) -> Iterator[Session]:
 
 
 def test_corrected_item_is_never_relabelled(session: Session) -> None:
-    item_id = claim_pending(session, 10, NOW)[0].id
+    item_id = claim_pending(session, 10, owner="run:1", lease_seconds=60, now_at=NOW)[0].id
     machine = Labels(lang="fr", relevant=True, themes=("policy",), regions=("europe",))
     assert save_classification(session, item_id, machine)
     correct_classification(session, item_id, by="editor1", relevant=True,
@@ -56,17 +52,17 @@ def test_corrected_item_is_never_relabelled(session: Session) -> None:
 
 
 def test_machine_text_never_replaces_an_edit(session: Session) -> None:
-    item_id = claim_pending(session, 10, NOW)[0].id
+    item_id = claim_pending(session, 10, owner="run:1", lease_seconds=60, now_at=NOW)[0].id
     assert save_item_text(session, item_id, Text(lang="en", title="Sahel soils", summary="",
-                                                 origin="machine", engine="apertium"))
+                                                 origin=TextState.MACHINE, engine="apertium"))
     edit_item_text(session, item_id, "en", by="editor1", title="The soils of the Sahel",
                    summary="Better.")
     assert not save_item_text(session, item_id, Text(lang="en", title="Soils Sahel", summary="",
-                                                     origin="machine", engine="apertium"))
+                                                     origin=TextState.MACHINE, engine="apertium"))
     row = session.scalar(select(ItemText).where(ItemText.lang == "en"))
     assert row is not None
-    assert (row.title, row.origin, row.edited_by) == ("The soils of the Sahel", "edited",
-                                                      "editor1")
+    assert (row.title, row.state, row.edited_by, row.reviewed_by) == (
+        "The soils of the Sahel", TextState.REVIEWED, "editor1", "editor1")
 
 
 def test_sql_translation_memory_ranks_origins(session: Session) -> None:
@@ -82,7 +78,7 @@ def test_sql_translation_memory_ranks_origins(session: Session) -> None:
 
 
 def test_overlapping_story_groups_merge() -> None:
-    from pipeline.jobs.process import merge_groups
+    from pipeline.grouping import merge_groups
 
     near_duplicates = [["4", "9"]]          # the same agency story in two outlets
     across_languages = [["9", "12"], ["20"], ["30", "31"]]  # and its translation in a third

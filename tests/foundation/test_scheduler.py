@@ -49,3 +49,25 @@ def test_jobs_get_their_triggers_and_failures_do_not_escape(
     logged = capsys.readouterr().err
     assert "event=job.failed" in logged and "database is gone" in logged
     assert "event=job.crashed" in logged
+
+
+def test_a_scheduled_job_that_fails_is_recorded_as_a_failed_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import select
+
+    from pipeline.jobs.scheduled import scheduled_jobs
+    from pipeline.states import RunStatus
+    from pipeline.store.models import Run
+
+    configure_logging()
+    app = App(Settings(var_dir=tmp_path, sources_path=tmp_path / "missing.toml"))
+    try:
+        jobs = {job.name: job for job in scheduled_jobs(app)}
+        guarded(jobs["process"], app)()  # must not raise
+        with app.session() as session:
+            runs = session.scalars(select(Run)).all()
+        assert [(r.job, r.status) for r in runs] == [("process", RunStatus.FAILED)]
+        assert runs[0].error is not None and runs[0].error.endswith("file not found")
+        assert "event=job.failed job=process" in capsys.readouterr().err
+    finally:
+        app.close()

@@ -12,8 +12,23 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.collect import PAUSE_AFTER_ERRORS, plan_next_check
-from pipeline.errors import EditionError, StoreError
-from pipeline.records import CollectedItem, FetchState, SourceResult, SourceSpec
+from pipeline.errors import EditionError, PermissionDenied, StoreError
+from pipeline.permissions import Actor
+from pipeline.records import (
+    CollectedItem,
+    FetchState,
+    LanguageState,
+    SourceResult,
+    SourceSpec,
+)
+from pipeline.states import (
+    DeliveryStatus,
+    EditionStatus,
+    ItemOrigin,
+    ItemStatus,
+    Role,
+    TextState,
+)
 from pipeline.store.audit import record_audit
 from pipeline.store.db import (
     create_db_engine,
@@ -27,11 +42,14 @@ from pipeline.store.items import upsert_items
 from pipeline.store.models import (
     AuditEntry,
     Base,
+    Classification,
     Delivery,
     Edition,
     Item,
+    ItemText,
     Source,
     Subscriber,
+    TranslationMemory,
 )
 from pipeline.store.sources import failure_count_after, record_fetch_result, sync_sources
 
@@ -58,15 +76,49 @@ def make_item(n: int, **changes: object) -> CollectedItem:
     return CollectedItem(**values)  # type: ignore[arg-type]
 
 
-def test_migrations_create_every_table_and_match_the_models(engine: Engine) -> None:
-    names = set(inspect(engine).get_table_names())
+def schema_of(engine: Engine) -> dict[str, object]:
+    """Tables, CHECK constraints and triggers, as the database reports them."""
+    inspector = inspect(engine)
+    tables = sorted(inspector.get_table_names())
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            triggers = connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")).all()
+        else:
+            triggers = connection.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")).all()
+    return {"tables": tables, "triggers": [t[0] for t in triggers],
+            "checks": {t: sorted(c["name"] for c in inspector.get_check_constraints(t))
+                       for t in tables}}
+
+
+def test_migrations_create_every_table_and_match_the_models(database_url: str) -> None:
+    """A fresh database is made from the models at once (upgrade_db); an existing one is
+    migrated: both give the same schema."""
+    from alembic import command
+
+    from pipeline.store.db import alembic_config
+
+    migrated = create_db_engine(database_url)
+    command.upgrade(alembic_config(migrated), "head")
+    names = set(inspect(migrated).get_table_names())
     expected = {"sources", "items", "item_texts", "classifications", "submissions", "editions",
                 "edition_items", "subscribers", "deliveries", "users", "audit_log", "stories",
-                "translation_memory", "events", "runs", "alembic_version"}
+                "translation_memory", "events", "runs", "leases", "alembic_version"}
     assert expected <= names
-    with engine.connect() as connection:
+    with migrated.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    from_migrations = schema_of(migrated)
+    with migrated.begin() as connection:  # empty it, then make it from the models
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE alembic_version"))
+        if migrated.dialect.name == "postgresql":
+            connection.execute(text("DROP FUNCTION audit_log_refuse()"))
+    assert upgrade_db(migrated) == (None, head_revision())
+    assert schema_of(migrated) == from_migrations
+    assert from_migrations["checks"]["items"] == ["ck_items_origin", "ck_items_status"]  # type: ignore[index]
+    migrated.dispose()
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
@@ -191,10 +243,14 @@ def test_edition_status_machine_refuses_skipping_and_audits(engine: Engine) -> N
         edition = Edition(kind="press-review", period_start_at=NOW, period_end_at=NOW)
         session.add(edition)
         session.flush()
+        bob = Actor("bob", Role.EDITOR, user_id=1)
+        carla = Actor("carla", Role.APPROVER, user_id=2)
         with pytest.raises(EditionError, match="is draft: cannot become sent"):
-            move_edition(session, edition, "sent", actor="bob")
-        move_edition(session, edition, "in_review", actor="bob")
-        move_edition(session, edition, "approved", actor="carla")
+            move_edition(session, edition, EditionStatus.SENT, actor=bob)
+        move_edition(session, edition, EditionStatus.IN_REVIEW, actor=bob)
+        with pytest.raises(PermissionDenied, match=r"bob \(editor\) may not approve"):
+            move_edition(session, edition, EditionStatus.APPROVED, actor=bob)
+        move_edition(session, edition, EditionStatus.APPROVED, actor=carla)
         assert edition.approved_by == "carla"
     with factory() as session:
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -208,3 +264,64 @@ def test_unreachable_database_gives_one_clear_error(tmp_path: object) -> None:
     message = str(caught.value)
     assert message.startswith("cannot open postgresql+psycopg://nobody:***@127.0.0.1:1/none")
     assert "\n" not in message and "pw@" not in message
+
+
+def test_migration_0005_types_the_states_of_existing_rows(database_url: str) -> None:
+    """A database at 0002 with rows in the old states: after the upgrade every value is a
+    state of pipeline.states, nothing is lost (SQLite copies tables with foreign keys off),
+    and the CHECK constraints refuse unknown values."""
+    from alembic import command
+
+    from pipeline.store.db import alembic_config
+
+    engine = create_db_engine(database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0002")
+    day = "'2026-01-01 00:00:00+00'"
+    with engine.begin() as c:
+        for statement in [
+            "INSERT INTO sources (id, name, url, kind, lang, enabled, error_count, paused, "
+            f"item_count, updated_at) VALUES ('p', 'P', 'https://p.org', 'page', 'fr', true, 0, "
+            f"false, 0, {day})",
+            "INSERT INTO items (id, source_id, url, canonical_url, content_hash, title, summary, "
+            "body, fetched_at, status, warnings, updated_at) VALUES "
+            f"(1, 'p', 'u', 'u', 'h', 't', '', '', {day}, 'processed', '[]', {day}), "
+            f"(2, NULL, 'v', 'v', 'h2', 't', '', '', {day}, 'odd', '[]', {day})",
+            "INSERT INTO item_texts (item_id, lang, title, summary, body, origin, flags, "
+            "edited_by, edited_at, created_at) VALUES "
+            f"(1, 'en', 't', '', '', 'edited', '[]', 'ed', {day}, {day}), "
+            f"(1, 'fr', 't', '', '', 'original', '[]', NULL, NULL, {day})",
+            "INSERT INTO classifications (item_id, lang, relevant, relevance_score, themes, "
+            f"regions, evidence, classified_at) VALUES (1, 'fr', true, 0, '[]', '[]', '{{}}', "
+            f"{day})",
+            "INSERT INTO editions (id, kind, period_start_at, period_end_at, status, "
+            "language_state, editorial, created_at, updated_at, warnings) VALUES (1, "
+            f"'newsletter', {day}, {day}, 'draft', "
+            '\'{"fr": {"complete": false, "missing": ["3"], "unreviewed": []}}\', '
+            f"'{{}}', {day}, {day}, '[]')",
+            "INSERT INTO subscribers (id, email, language, publications, status, created_at, "
+            f"updated_at) VALUES (1, 'a@b.org', 'fr', '[]', 'confirmed', {day}, {day})",
+            "INSERT INTO deliveries (edition_id, subscriber_id, language, status, attempts) "
+            "VALUES (1, 1, 'fr', 'retry', 1)",
+            "INSERT INTO translation_memory (source_lang, target_lang, source_hash, source_text, "
+            f"target_text, origin, created_at) VALUES ('fr', 'en', 'x', 'a', 'b', 'edited', {day})",
+        ]:
+            c.execute(text(statement))
+    upgrade_db(engine)
+    with make_sessionmaker(engine)() as session:
+        texts = {t.lang: t for t in session.scalars(select(ItemText))}
+        assert (texts["en"].state, texts["en"].reviewed_by, texts["en"].version) == (
+            TextState.REVIEWED, "ed", 1)
+        assert texts["fr"].state == TextState.ORIGINAL
+        items = {i.id: i for i in session.scalars(select(Item))}
+        assert (items[1].status, items[1].origin) == (ItemStatus.PROCESSED, ItemOrigin.PAGE)
+        assert (items[2].status, items[2].origin) == (ItemStatus.NEW, ItemOrigin.FEED)
+        assert session.scalar(select(Delivery.status)) == DeliveryStatus.DEFERRED
+        assert session.scalar(select(TranslationMemory.origin)) == TextState.REVIEWED
+        assert session.scalar(select(func.count()).select_from(Classification)) == 1
+        edition = session.get(Edition, 1)
+        assert edition is not None
+        assert edition.language_state == {"fr": LanguageState(missing=("3",))}
+    with pytest.raises(IntegrityError), engine.begin() as c:
+        c.execute(text("UPDATE deliveries SET status = 'queued'"))
+    engine.dispose()

@@ -36,7 +36,7 @@ HOSTILE_SUMMARY = ('<script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 def entry(item_id: str, *, title: str = "A title", summary: str = "A summary.",
-          origin: str = "edited", rank: int = 1, **changes: object) -> Entry:
+          origin: str = "reviewed", rank: int = 1, **changes: object) -> Entry:
     texts = {lang: LocalText(f"{title}", summary, origin) for lang in LANGUAGES}  # type: ignore[arg-type]
     values: dict[str, object] = {
         "item_id": item_id, "story_id": item_id, "source_name": "Outlet",
@@ -79,7 +79,7 @@ def test_document_language_preheader_links_and_no_web_fonts() -> None:
 def test_machine_translation_mark_only_on_machine_texts() -> None:
     plan = plan_of(Section("theme-soil-carbon", entries=(
         entry("m", title="Machine made", origin="machine"),
-        entry("h", title="Human edited", origin="edited", rank=2))))
+        entry("h", title="Human edited", origin="reviewed", rank=2))))
     page = render_edition(plan, lang="es")
     assert page.html.count("traducción automática") == 1
     assert page.text.count("traducción automática") == 1

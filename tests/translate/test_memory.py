@@ -24,7 +24,7 @@ def test_lookup_returns_only_known_segments() -> None:
 def test_a_person_wins_over_the_machine() -> None:
     memory = InMemoryTranslationMemory()
     memory.remember("fr", "en", [("Le sol.", "The ground.")], "machine", "apertium")
-    memory.remember("fr", "en", [("Le sol.", "The soil.")], "edited", "alice")
+    memory.remember("fr", "en", [("Le sol.", "The soil.")], "reviewed", "alice")
     memory.remember("fr", "en", [("Le sol.", "The earth.")], "machine", "apertium")
     assert memory.lookup("fr", "en", ["Le sol."]) == {"Le sol.": "The soil."}
     memory.remember("fr", "en", [("Le sol.", "Soil.")], "approved", "bob")

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from pipeline.app import App
 from pipeline.draft import draft_newsletter, draft_press_review, plan_to_json
+from pipeline.records import LanguageState
 from pipeline.settings import Settings
 from pipeline.store.models import Base, Edition
 from pipeline.store.users import add_user
@@ -82,9 +83,9 @@ def _editions() -> list[Edition]:
         until_at=datetime.fromisoformat(data["period"]["newsletter_until_at"]),
         editorial=make_texts(data["editorial"]))
     now_at = datetime.now(UTC)
-    state = {"fr": {"complete": True, "unreviewed": [], "missing": []},
-             "en": {"complete": True, "unreviewed": [101, 102], "missing": []},
-             "es": {"complete": False, "unreviewed": [], "missing": [103]}}
+    state = {"fr": LanguageState(),
+             "en": LanguageState(unreviewed=("101", "102")),
+             "es": LanguageState(missing=("103",))}
     return [
         Edition(kind="press-review", period_start_at=review.period_start_at,
                 period_end_at=review.period_end_at, status="draft", language_state=state,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -14,6 +13,7 @@ from pipeline.errors import EditionError
 from pipeline.jobs.editions import current_plan
 from pipeline.permissions import Action
 from pipeline.records import LANGUAGES
+from pipeline.records import LanguageState as StoredLanguageState
 from pipeline.states import EditionStatus
 from pipeline.store.listings import find_edition, list_editions
 from pipeline.store.models import Edition
@@ -51,17 +51,12 @@ class EditionRow:
     sent_at: datetime | None
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, int):
-        return value
-    return len(value) if isinstance(value, list | tuple) else 0
-
-
-def language_states(ctx: Ctx, state: Mapping[str, Any]) -> tuple[LanguageState, ...]:
+def language_states(ctx: Ctx, state: Mapping[str, StoredLanguageState]
+                    ) -> tuple[LanguageState, ...]:
     shown = []
     for lang in LANGUAGES:
-        facts = state.get(lang) or {}
-        missing, unreviewed = _count(facts.get("missing")), _count(facts.get("unreviewed"))
+        facts = state.get(lang) or StoredLanguageState()
+        missing, unreviewed = len(facts.missing), len(facts.unreviewed)
         if missing:
             shown.append(LanguageState(lang, "missing", ctx.gettext(MISSING, count=missing)))
         elif unreviewed:
@@ -74,7 +69,7 @@ def language_states(ctx: Ctx, state: Mapping[str, Any]) -> tuple[LanguageState, 
 def edition_row(ctx: Ctx, edition: Edition) -> EditionRow:
     last_at = edition.period_end_at - timedelta(microseconds=1)
     period = format_days(edition.period_start_at, last_at, ctx.lang)
-    status_label = EDITION_STATUSES.get(edition.status, edition.status)  # type: ignore[call-overload]
+    status_label = EDITION_STATUSES.get(edition.status, edition.status)
     return EditionRow(
         id=edition.id, status=edition.status, status_label=ctx.gettext(status_label),
         publication=ctx.gettext(PUBLICATIONS.get(edition.kind, edition.kind)), period=period,
