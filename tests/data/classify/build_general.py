@@ -37,7 +37,9 @@ def parse_source(line: str) -> dict[str, str]:
     return fields
 
 
-def read_items(path: Path) -> list[dict[str, object]]:
+def read_items(path: Path, first_number: int = 1) -> list[dict[str, object]]:
+    """Items of one labelled file, numbered from ``first_number`` (ids continue across the files
+    of a language, in file-name order, so adding a file never renumbers an existing item)."""
     items: list[dict[str, object]] = []
     source: dict[str, str] = {}
     prefix = path.stem.split("-")[0]
@@ -49,7 +51,7 @@ def read_items(path: Path) -> list[dict[str, object]]:
             continue
         label, themes, region, title, text = line.split("|", 4)
         relevant = label == "R"
-        item_id = f"g-{prefix}-{len(items) + 1:03d}"
+        item_id = f"g-{prefix}-{first_number + len(items):03d}"
         where = (
             {"url": source["page"], "saved_in": "stored public page", "licence": LICENCE_PAGE}
             if "page" in source
@@ -80,8 +82,19 @@ def is_blind(item_id: str) -> bool:
     return hashlib.sha256(item_id.encode()).digest()[0] % 3 == 0
 
 
+def read_all_items() -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    counts: dict[str, int] = {}
+    for path in sorted((HERE / "general").glob("*.txt")):
+        prefix = path.stem.split("-")[0]
+        part = read_items(path, counts.get(prefix, 0) + 1)
+        counts[prefix] = counts.get(prefix, 0) + len(part)
+        items.extend(part)
+    return items
+
+
 def main() -> None:
-    items = [item for path in sorted((HERE / "general").glob("*.txt")) for item in read_items(path)]
+    items = read_all_items()
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), "duplicate ids"
     for name, part in (
