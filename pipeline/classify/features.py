@@ -6,18 +6,25 @@ feed's own categories (``k:``, also added as text), the source's relevance setti
 the rules' own figures (``r:``: relevance score, theme scores). Names are hashed into a fixed
 space (CRC-32, stable across processes and machines) so the trained model is one weight vector;
 the names are kept beside their hashes so every decision can say which terms weighed how much.
+
+The rules' figures enter as bins of their ratio to the relevance threshold (``r:score>=0.75``:
+the score is between 0.75 and 1.5 times the threshold), not as a number: on a log scale the first
+point of evidence weighed the most, so one everyday word in a title ("food", counted three times
+there) moved an item's log-odds as much as a paragraph on soils would. With bins the model learns
+what each level of rule evidence is worth, and a weak level is worth little. There is no
+feature for "the item has a text": a bare title is no evidence either way (such a flag, learnt
+from the few text-less training items, made bare titles lean relevant).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from .text import fold_word, get_stemmer, tokenize_words
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 """Bump when the features change: a model trained on other features is refused."""
 HASH_BITS = 18
 DIMENSION = 1 << HASH_BITS
@@ -25,7 +32,8 @@ BODY_WORDS_MAX = 200
 """Words of the body looked at (the lead: general outlets' summaries are short)."""
 CHAR_NGRAM = 4
 MIN_WORD_LETTERS = 2
-RULE_SCORE_CAP = 4.0
+RULE_BIN_EDGES: tuple[float, ...] = (0.125, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0)
+"""Lower edges of the bins of a rule figure, as a ratio to the relevance threshold."""
 
 Features = dict[str, float]
 
@@ -67,17 +75,24 @@ def add_char_ngrams(features: Features, words: Iterable[str]) -> None:
             features["c:" + folded[i : i + CHAR_NGRAM]] = 1.0
 
 
+def rule_bin(ratio: float) -> str:
+    """The bin name of a rule figure ``ratio`` × the threshold: ``"<0.125"``, ``">=0.75"``…"""
+    lower = None
+    for edge in RULE_BIN_EDGES:
+        if ratio < edge:
+            break
+        lower = edge
+    return f"<{RULE_BIN_EDGES[0]:g}" if lower is None else f">={lower:g}"
+
+
 def rule_features(rule_scores: Mapping[str, float], threshold: float) -> Features:
-    """The rules' figures as features: the relevance score relative to its threshold (capped)
-    and each part and theme score on a log scale."""
+    """The rules' figures (relevance score, its parts, each theme's score) as one indicator
+    each, naming the bin of the figure's ratio to the relevance ``threshold``."""
     features: Features = {}
+    scale = 1.0 / threshold if threshold > 0 else 1.0
     for name, value in rule_scores.items():
-        if value <= 0:
-            continue
-        if name == "score":
-            features["r:score"] = min(value / threshold, RULE_SCORE_CAP)
-        else:
-            features["r:" + name] = math.log1p(value)
+        if value > 0:
+            features[f"r:{name}{rule_bin(value * scale)}"] = 1.0
     return features
 
 
@@ -107,7 +122,6 @@ def item_features(
     add_bigrams(features, body_stems)
     add_char_ngrams(features, title_words)
     features["s:" + source_relevance] = 1.0
-    features["bias:text"] = 1.0 if body_stems else 0.0
     features.update(rule_features(rule_scores or {}, rule_threshold))
     return features
 

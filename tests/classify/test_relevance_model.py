@@ -103,3 +103,22 @@ def test_a_model_file_that_is_not_a_plain_array_is_refused(tmp_path: Path) -> No
     np.savez(tmp_path / "bad.npz", weights=np.zeros(4, dtype=np.float32))
     with pytest.raises(ConfigError, match="classify train"):
         load_model(bad)
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "Chicken pie may not win you many followers on Instagram, but it is the ultimate comfort food",
+])
+def test_a_recipe_with_one_food_word_is_not_relevant(text: str) -> None:
+    """The issue's chicken-pie recipe: one everyday word ("food", three times over in a title)
+    used to weigh like a paragraph on soils in the model's rule features."""
+    result = classify_item("Supreme comfort food: how to make chicken pie | Felicity Cloake", text,
+                           source_lang="en", source_country="GB")
+    assert not result.relevant and not result.evidence["relevance"]["to_check"]  # type: ignore[index]
+
+
+def test_bundled_threshold_comes_from_the_documented_rule() -> None:
+    meta = json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    low, high = meta["threshold_plateau"]
+    assert low <= meta["threshold"] <= high and "median" in meta["threshold_rule"]
+    assert meta["calibration"]["scale"] > 0
