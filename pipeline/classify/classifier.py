@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pipeline.records import REGIONS, THEMES, Classification, CollectedItem, SourceSpec
 
 from .features import item_features
-from .gazetteer import Gazetteer, count_regions, load_default_gazetteer, settle_ambiguous
+from .gazetteer import (
+    WORLDWIDE,
+    Gazetteer,
+    count_regions,
+    load_default_gazetteer,
+    settle_ambiguous,
+)
 from .language import UNDETERMINED, detect_language
 from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
 from .model import RelevanceModel, load_default_model
@@ -156,14 +162,21 @@ def choose_themes(
 def choose_regions(
     region_scores: dict[str, float], source_region: str | None, min_score: float
 ) -> tuple[str, ...]:
-    """Regions named most, primary first; the source's region when too few places are named;
-    ``global`` when no region dominates."""
+    """Regions named most, primary first; when too few places are named, ``global`` if a
+    worldwide cue is there ("la faim progresse dans le monde") else the source's region;
+    ``global`` when no region dominates. Between regions named equally often, the source's
+    region wins ("the UK-Australia trade deal" in a British paper is British news)."""
+    worldwide = region_scores.get(WORLDWIDE, 0.0)
+    region_scores = {r: s for r, s in region_scores.items() if r != WORLDWIDE}
     total = sum(region_scores.values())
     if total < min_score:
-        return (source_region,) if source_region in REGIONS else ("global",)
-    ranked = sorted(region_scores.items(), key=lambda kv: (-kv[1], REGIONS.index(kv[0])))
+        if worldwide > 0 or source_region not in REGIONS:
+            return ("global",)
+        return (source_region,)
+    ranked = sorted(region_scores.items(), key=lambda kv: (
+        -kv[1], kv[0] != source_region, REGIONS.index(kv[0])))
     top_region, top = ranked[0]
-    tied = len(ranked) > 1 and ranked[1][1] == top
+    tied = len(ranked) > 1 and ranked[1][1] == top and top_region != source_region
     if top_region != "global" and (top / total < REGION_DOMINANCE or tied):
         return ("global",)
     kept = [r for r, score in ranked if score >= top * REGION_KEEP_RATIO and r != "global"]
@@ -285,7 +298,8 @@ def classify_item(
         "regions": {
             r: round(s, 3) for r, s in sorted(region_scores.items(), key=lambda kv: -kv[1])
         },
-        "region_fallback": sum(region_scores.values()) < settings["region_min_score"],
+        "region_fallback": sum(s for r, s in region_scores.items() if r != WORLDWIDE)
+        < settings["region_min_score"],
         "region_context": {"source_region": source_region, "source_country": source_country,
                            "ambiguous_dropped": dropped},
         "region_worldwide_subject": worldwide,

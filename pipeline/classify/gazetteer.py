@@ -23,6 +23,9 @@ from pipeline.records import REGIONS
 from .text import FOLDED_WORDS, fold_accents, fold_word, tokenize_words
 
 DEFAULT_PLACES_PATH = Path(__file__).parent / "data" / "places.toml"
+WORLDWIDE = "worldwide"
+"""Code of the worldwide cues: words ("monde", "global") and UN bodies ("FAO", "COP") that say an
+item's scope is the world without naming a place."""
 GAZETTEER_LOCALES: tuple[str, ...] = ("fr", "en", "es")
 _PAREN_RE = re.compile(r"\s*\(([^)]*)\)")
 
@@ -40,6 +43,12 @@ class Place:
     capitalised: bool
     acronym: bool = False
     """Written in capitals in the list ("EU", "USA"): must be in capitals in the text too."""
+    lowercase: bool = False
+    """A worldwide cue ("world", "mundial", "planète"): counts only where written in lower case,
+    so a title-cased name ("Le Monde", "World Bank") is not taken for the world."""
+    capitals: tuple[bool, ...] = ()
+    """For an ignored name written with capitals ("Le Monde"): which of its words must start
+    with a capital in the text too ("le monde", the world, is not the newspaper)."""
 
 
 @dataclass(slots=True)
@@ -54,15 +63,19 @@ class Gazetteer:
     def is_ambiguous(self, place: Place) -> bool:
         return place.key in self.ambiguous
 
-    def add(self, name: str, code: str, region: str | None, *, capitalised: bool) -> None:
-        key = tuple(fold_accents(w.lower()) for w in tokenize_words(name))
+    def add(self, name: str, code: str, region: str | None, *, capitalised: bool,
+            lowercase: bool = False, as_written: bool = False) -> None:
+        words = tokenize_words(name)
+        key = tuple(fold_accents(w.lower()) for w in words)
         if not key:
             return
         places = self.index.setdefault(key[0], [])
-        if any(p.key == key and p.capitalised == capitalised for p in places):
-            return
         acronym = capitalised and len(name) > 1 and name.replace(".", "").replace(" ", "").isupper()
-        places.append(Place(name, key, code, region, capitalised, acronym))
+        if any(p.key == key and p.capitalised == capitalised and p.lowercase == lowercase
+               and p.acronym == acronym for p in places):
+            return
+        capitals = tuple(w[:1].isupper() for w in words) if as_written else ()
+        places.append(Place(name, key, code, region, capitalised, acronym, lowercase, capitals))
         places.sort(key=lambda p: -len(p.key))
 
     def find_places(self, words: Sequence[str]) -> list[tuple[str, Place]]:
@@ -85,6 +98,11 @@ class Gazetteer:
                 if place.capitalised and not words[i][:1].isupper():
                     continue
                 if place.acronym and not words[i].isupper():
+                    continue
+                if place.lowercase and not words[i][:1].islower():
+                    continue
+                if place.capitals and not all(
+                        words[i + k][:1].isupper() for k, cap in enumerate(place.capitals) if cap):
                     continue
                 if place.region is not None:
                     found.append((" ".join(words[i : i + size]), place))
@@ -152,14 +170,19 @@ def build_gazetteer(path: str | Path | None = None) -> Gazetteer:
 
     for name in read_name_table(data, "ambiguous", str(file)).get("names", []):
         gazetteer.ambiguous.add(tuple(fold_accents(w.lower()) for w in tokenize_words(name)))
-    ignore = read_name_table(data, "ignore", str(file)).get("names", [])
+    ignore_table = read_name_table(data, "ignore", str(file))
+    ignore = ignore_table.get("names", [])
     for name in ignore:
         gazetteer.add(name, "", None, capitalised=False)
+    for name in ignore_table.get("as_written", []):
+        gazetteer.add(name, "", None, capitalised=False, as_written=True)
     ignored = {tuple(fold_accents(w.lower()) for w in tokenize_words(n)) for n in ignore}
     for code, names in read_name_table(data, "names", str(file)).items():
-        region = region_of(code, "names")
+        region = "global" if code == WORLDWIDE else region_of(code, "names")
         for name in names:
             gazetteer.add(name, code, region, capitalised=True)
+    for name in read_name_table(data, "worldwide", str(file)).get("names", []):
+        gazetteer.add(name, WORLDWIDE, "global", capitalised=False, lowercase=True)
     for code, names in read_name_table(data, "adjectives", str(file)).items():
         region = region_of(code, "adjectives")
         for name in names:
@@ -210,9 +233,11 @@ def settle_ambiguous(
 def count_regions(
     places: Sequence[tuple[str, Place]], weight: float, into: dict[str, float] | None = None
 ) -> dict[str, float]:
-    """Region id → weighted count of the places (added to ``into`` when given)."""
+    """Region id → weighted count of the places (added to ``into`` when given); worldwide cues
+    are counted apart, under :data:`WORLDWIDE`."""
     counts = into if into is not None else {}
     for _text, place in places:
-        if place.region is not None:
-            counts[place.region] = counts.get(place.region, 0.0) + weight
+        key = WORLDWIDE if place.code == WORLDWIDE else place.region
+        if key is not None:
+            counts[key] = counts.get(key, 0.0) + weight
     return counts

@@ -36,3 +36,36 @@ def test_an_item_naming_no_place_takes_its_outlet_country_region() -> None:
     assert classify_item("Sécheresse : les céréaliers inquiets", text,
                          source_country="FR").regions == ("europe",)
     assert classify_item("Sécheresse : les céréaliers inquiets", text).regions == ("global",)
+
+
+def test_an_item_about_the_world_is_global_whatever_the_outlet_country() -> None:
+    result = classify_item("La faim progresse dans le monde",
+                           "Trois milliards de personnes ne peuvent s'offrir un régime sain.",
+                           source_country="FR")
+    assert result.regions == ("global",)
+    un = classify_item("FAO: hunger keeps rising", "The report counts 733 million hungry people.",
+                       source_country="MX")
+    assert un.regions == ("global",)
+
+
+def test_worldwide_words_do_not_outvote_the_places_named() -> None:
+    text = ("Kenya's maize harvest is the world's worry this year: farmers in Nakuru and Kitui "
+            "lost half their crop, the FAO says.")
+    assert classify_item("Kenya's maize harvest fails", text).regions[:1] == ("africa",)
+
+
+def test_a_newspaper_named_le_monde_is_not_the_world() -> None:
+    text = "Selon « Le Monde », les agriculteurs des Pays de la Loire manquent d'eau."
+    result = classify_item("Les éleveurs face à la sécheresse", text, source_country="FR")
+    assert result.regions[:1] == ("europe",)
+
+
+def test_a_tie_between_two_regions_goes_to_the_outlet_country() -> None:
+    result = classify_item("Farmers' opposition to UK-Australia trade deal grows",
+                           "Opposition among UK farmers is rising towards the trade deal with "
+                           "Australia.", source_country="GB")
+    assert result.regions[:1] == ("europe",)
+    elsewhere = classify_item("Farmers' opposition to UK-Australia trade deal grows",
+                              "Opposition among UK farmers is rising towards the trade deal "
+                              "with Australia.", source_country="US")
+    assert elsewhere.regions[:1] == ("global",)
