@@ -7,7 +7,6 @@ uncovered script) and looks at no more than the title and the first
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,16 +20,12 @@ from .gazetteer import (
     load_default_gazetteer,
     settle_ambiguous,
 )
-from .language import UNDETERMINED, detect_language
-from .matching import RELEVANCE, LanguageIndex, SectionMatch, build_language_index, match_sections
+from .language import UNDETERMINED
+from .matching import RELEVANCE, SectionMatch
 from .model import RelevanceModel, load_default_model
-from .taxonomy import EXTRA_LANGUAGES, TAXONOMY_LANGUAGES, Taxonomy, load_default_taxonomy
-from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, get_stemmer, tokenize_words
+from .rules import read_rules
+from .taxonomy import Taxonomy, load_default_taxonomy
 
-DETECT_BODY_CHARS = 120
-"""Characters of body added to the title for language identification."""
-SHORT_TEXT_LETTERS = 20
-"""Below this many characters the source's language is trusted over detection."""
 REGION_DOMINANCE = 0.4
 """The top region needs this share of all place mentions, and more than any other region, else
 the item is ``global``."""
@@ -40,69 +35,6 @@ WORLDWIDE_THEME = "initiative"
 """When this theme is primary the item is about the Initiative itself, which is international:
 places in the body (its seat in France, signatory countries) do not make it regional; the item
 is ``global`` unless its title names a place."""
-
-MAX_CACHED_INDEXES = 32
-_INDEXES: dict[tuple[int, str], tuple[Taxonomy, LanguageIndex]] = {}
-
-
-def get_language_index(taxonomy: Taxonomy, lang: str) -> LanguageIndex:
-    """The merged term index of ``taxonomy`` for ``lang``, built once."""
-    key = (id(taxonomy), lang)
-    cached = _INDEXES.get(key)
-    if cached is None or cached[0] is not taxonomy:
-        if len(_INDEXES) >= MAX_CACHED_INDEXES:
-            _INDEXES.clear()
-        cached = _INDEXES[key] = (taxonomy, build_language_index(taxonomy, lang))
-    return cached[1]
-
-
-def choose_language(title: str, body: str, source_lang: str | None) -> tuple[str, str]:
-    """(language used, language detected) for an item."""
-    sample = f"{title}. {body[:DETECT_BODY_CHARS]}" if body else title
-    detected = detect_language(sample)
-    if detected == UNDETERMINED or len(sample.strip()) < SHORT_TEXT_LETTERS:
-        return (source_lang or detected), detected
-    return detected, detected
-
-
-def match_text(taxonomy: Taxonomy, lang: str, words: Sequence[str]) -> dict[str, SectionMatch]:
-    """Stem ``words`` in ``lang`` and match every section of the taxonomy."""
-    stems = get_stemmer(lang).stem_words(words)
-    stop_stems = taxonomy.stopwords.get(lang, frozenset())
-    return match_sections(get_language_index(taxonomy, lang), stems, stop_stems, words)
-
-
-def merge_matches(
-    into: dict[str, SectionMatch], other: dict[str, SectionMatch], factor: float
-) -> None:
-    for section_id, match in other.items():
-        target = into.setdefault(section_id, SectionMatch())
-        target.score += match.score * factor
-        target.terms.update(match.terms)
-        target.weights.update(match.weights)
-
-
-def score_sections(
-    taxonomy: Taxonomy, lang: str, title_words: list[str], body_words: list[str]
-) -> tuple[dict[str, SectionMatch], dict[str, float]]:
-    """(section id → score, section id → body part of that score): the title counts
-    ``title_weight`` times, the body is damped by its length."""
-    settings = taxonomy.settings
-    langs = (lang,) if lang in TAXONOMY_LANGUAGES else TAXONOMY_LANGUAGES
-    if lang in EXTRA_LANGUAGES:
-        langs = (*langs, lang)
-    body_factor = 1.0 / math.sqrt(1.0 + len(body_words) / settings["body_norm_tokens"])
-    scores: dict[str, SectionMatch] = {}
-    body: dict[str, SectionMatch] = {}
-    for match_lang in langs:
-        merge_matches(
-            scores, match_text(taxonomy, match_lang, title_words), settings["title_weight"]
-        )
-        body_matches = match_text(taxonomy, match_lang, body_words)
-        merge_matches(scores, body_matches, body_factor)
-        merge_matches(body, body_matches, body_factor)
-    return scores, {section_id: match.score for section_id, match in body.items()}
-
 
 def is_passing_mention(taxonomy: Taxonomy, match: SectionMatch, title_score: float) -> bool:
     """True when a theme's matches look like a passing mention rather than a second subject.
@@ -211,34 +143,19 @@ def classify_item(
     taxonomy = taxonomy or load_default_taxonomy()
     gazetteer = gazetteer or load_default_gazetteer()
     settings = taxonomy.settings
-    truncated = len(text or "") > TEXT_MAX_CHARS or len(title or "") > TITLE_MAX_CHARS
-    clean_title = clean_text(title or "", TITLE_MAX_CHARS)
-    clean_body = clean_text(text or "", TEXT_MAX_CHARS)
-    lang, detected = choose_language(clean_title, clean_body, source_lang)
-    title_words = tokenize_words(clean_title)
-    body_words = tokenize_words(clean_body)
-
-    scores, body_scores = score_sections(taxonomy, lang, title_words, body_words)
-    subject_ids = {tid for tid, theme in taxonomy.themes.items() if theme.makes_relevant}
-    context_ids = set(taxonomy.themes) - subject_ids
-    vocabulary = scores.get(RELEVANCE, SectionMatch()).score
-    factor = settings["theme_weight_in_relevance"]
-    subject = sum(m.score for tid, m in scores.items() if tid in subject_ids) * factor
-    context = sum(m.score for tid, m in scores.items() if tid in context_ids) * factor
-    context = min(context, vocabulary)
-    raw_score = vocabulary + subject + context
+    rules = read_rules(taxonomy, title, text, source_lang)
+    lang, scores, body_scores = rules.lang, rules.scores, rules.body_scores
+    title_words, body_words = rules.title_words, rules.body_words
+    raw_score = rules.score
     threshold = settings["relevance_threshold"]
     rules_relevant = raw_score >= threshold
     model = model or (load_default_model() if use_model else None)
     prediction = None
     if model is not None:
-        rule_scores = {"score": raw_score, "vocabulary": vocabulary, "subject": subject,
-                       "context": context}
-        rule_scores.update((f"theme:{tid}", m.score) for tid, m in scores.items()
-                           if tid != RELEVANCE)
         features = item_features(
-            lang, title_words, body_words, stop_stems=taxonomy.stopwords.get(lang, frozenset()),
-            rule_scores=rule_scores, rule_threshold=threshold,
+            lang, title_words, rules.title_stems, rules.body_stems,
+            stop_stems=taxonomy.stopwords.get(lang, frozenset()),
+            rule_scores=rules.rule_scores(), rule_threshold=threshold,
             source_relevance=source_relevance, categories=categories)
         prediction = model.predict(features)
         decided = prediction.relevant
@@ -268,7 +185,7 @@ def classify_item(
     place_counts = Counter(text for text, _place in (*title_places, *body_places))
 
     evidence: dict[str, object] = {
-        "lang": {"detected": detected, "source": source_lang, "used": lang},
+        "lang": {"detected": rules.detected, "source": source_lang, "used": lang},
         "relevance": {
             "decided_by": "source" if source_relevance == "always" else (
                 "model" if prediction is not None else "rules"),
@@ -278,9 +195,9 @@ def classify_item(
             "score": round(raw_score, 3),
             "threshold": threshold,
             "parts": {
-                "vocabulary": round(vocabulary, 3),
-                "subject_themes": round(subject, 3),
-                "context_themes": round(context, 3),
+                "vocabulary": round(rules.vocabulary, 3),
+                "subject_themes": round(rules.subject, 3),
+                "context_themes": round(rules.context, 3),
             },
             "terms": dict(scores.get(RELEVANCE, SectionMatch()).terms),
             "source_default": source_relevance,
@@ -303,7 +220,7 @@ def classify_item(
         "region_context": {"source_region": source_region, "source_country": source_country,
                            "ambiguous_dropped": dropped},
         "region_worldwide_subject": worldwide,
-        "truncated": truncated,
+        "truncated": rules.truncated,
     }
     return Classification(
         lang=lang or UNDETERMINED,

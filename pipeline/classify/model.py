@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 
 from pipeline.errors import ConfigError
 
-from .features import DIMENSION, FEATURE_VERSION, Features, hash_feature
+from .features import DIMENSION, FEATURE_VERSION, Features
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "relevance_model.json"
 EXPLAIN_TERMS = 6
@@ -60,38 +61,54 @@ class RelevanceModel:
     """Items whose probability is within ``band`` of the threshold are marked "to check"."""
     version: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
-    weights_list: list[float] = field(default_factory=list, repr=False)
-    """The weights as Python floats (indexing a list is several times faster than NumPy's
-    scalar indexing for the ~150 features of an item)."""
+    weight_of: dict[str, float] = field(default_factory=dict, repr=False)
+    """Feature name → weight, filled as names are met (the same words come back item after
+    item): one dictionary look-up per feature instead of hashing and indexing each time."""
 
-    def __post_init__(self) -> None:
-        if not self.weights_list:
-            self.weights_list = self.weights.tolist()
+    WEIGHT_CACHE_MAX = 500_000
+
+    def weight(self, name: str) -> float:
+        """The weight of a feature name (CRC-32 of its UTF-8 bytes, as in
+        :func:`~pipeline.classify.features.hash_feature`)."""
+        cache = self.weight_of
+        if len(cache) >= self.WEIGHT_CACHE_MAX:
+            cache.clear()
+        weight = cache[name] = float(self.weights[zlib.crc32(name.encode("utf-8"))
+                                                  & (DIMENSION - 1)])
+        return weight
+
+    def weights_for(self, names: list[str]) -> list[float]:
+        """The weight of each name (cached look-ups; hashed only the first time a name is met)."""
+        known = self.weight_of.get
+        weights = [known(name) for name in names]
+        if None in weights:
+            weights = [self.weight(name) if weight is None else weight
+                       for name, weight in zip(names, weights, strict=True)]
+        return weights  # type: ignore[return-value]
 
     def score(self, features: Features) -> tuple[float, dict[str, float]]:
-        """(log-odds, contribution of each named feature)."""
-        weights = self.weights_list
-        contributions: dict[str, float] = {}
-        total = self.intercept
-        for name, value in features.items():
-            if not value:
-                continue
-            contribution = weights[hash_feature(name)] * value
-            if contribution:
-                contributions[name] = contribution
-                total += contribution
-        return total, contributions
+        """(log-odds, contribution of each named feature with a non-zero one)."""
+        names = list(features)
+        contributions = [w * features[n] for n, w in zip(names, self.weights_for(names),
+                                                         strict=True)]
+        return (self.intercept + sum(contributions),
+                {n: c for n, c in zip(names, contributions, strict=True) if c})
 
     def predict(self, features: Features) -> Prediction:
-        logit, contributions = self.score(features)
+        """Probability, decision and the features that weighed most for and against."""
+        names = list(features)
+        weights = [w * v for w, v in zip(self.weights_for(names), features.values(),
+                                         strict=True)]
+        logit = self.intercept + sum(weights)
         probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
-        ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
+        order = sorted(range(len(weights)), key=weights.__getitem__)
         return Prediction(
             probability=probability,
             relevant=probability >= self.threshold,
             to_check=abs(probability - self.threshold) < self.band,
-            supporting=[kv for kv in ranked if kv[1] > 0][:EXPLAIN_TERMS],
-            opposing=[kv for kv in ranked if kv[1] < 0][:EXPLAIN_TERMS],
+            supporting=[(names[i], weights[i]) for i in order[: -EXPLAIN_TERMS - 1 : -1]
+                        if weights[i] > 0],
+            opposing=[(names[i], weights[i]) for i in order[:EXPLAIN_TERMS] if weights[i] < 0],
         )
 
 

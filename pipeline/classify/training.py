@@ -31,12 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from .classifier import choose_language, score_sections
 from .features import DIMENSION, Features, index_features, item_features
-from .matching import RELEVANCE
 from .model import RelevanceModel
+from .rules import read_rules
 from .taxonomy import Taxonomy, load_default_taxonomy
-from .text import TEXT_MAX_CHARS, TITLE_MAX_CHARS, clean_text, tokenize_words
 
 REGULARISATION_C = 1.0
 TO_CHECK_BAND = 0.15
@@ -73,24 +71,12 @@ class TrainingReport:
 
 def features_for(item: TrainingItem, taxonomy: Taxonomy) -> Features:
     """The features :func:`~pipeline.classify.classifier.classify_item` computes for an item."""
-    title = clean_text(item.title, TITLE_MAX_CHARS)
-    body = clean_text(item.text, TEXT_MAX_CHARS)
-    lang, _ = choose_language(title, body, item.lang)
-    title_words, body_words = tokenize_words(title), tokenize_words(body)
-    scores, _body = score_sections(taxonomy, lang, title_words, body_words)
-    settings = taxonomy.settings
-    subject_ids = {tid for tid, theme in taxonomy.themes.items() if theme.makes_relevant}
-    vocabulary = scores[RELEVANCE].score if RELEVANCE in scores else 0.0
-    factor = settings["theme_weight_in_relevance"]
-    subject = sum(m.score for tid, m in scores.items() if tid in subject_ids) * factor
-    context = min(sum(m.score for tid, m in scores.items()
-                      if tid in taxonomy.themes and tid not in subject_ids) * factor, vocabulary)
-    rule_scores = {"score": vocabulary + subject + context, "vocabulary": vocabulary,
-                   "subject": subject, "context": context}
-    rule_scores.update((f"theme:{tid}", m.score) for tid, m in scores.items() if tid != RELEVANCE)
+    rules = read_rules(taxonomy, item.title, item.text, item.lang)
     return item_features(
-        lang, title_words, body_words, stop_stems=taxonomy.stopwords.get(lang, frozenset()),
-        rule_scores=rule_scores, rule_threshold=settings["relevance_threshold"],
+        rules.lang, rules.title_words, rules.title_stems, rules.body_stems,
+        stop_stems=taxonomy.stopwords.get(rules.lang, frozenset()),
+        rule_scores=rules.rule_scores(),
+        rule_threshold=taxonomy.settings["relevance_threshold"],
         source_relevance=item.source_relevance, categories=item.categories)
 
 
