@@ -3,6 +3,8 @@ country."""
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.classify import classify_item
 
 
@@ -19,10 +21,14 @@ def test_an_ambiguous_place_yields_to_the_other_places_and_the_outlet_country() 
     assert alone.regions[:1] == ("europe",)
 
 
-def test_an_institution_stands_for_its_country() -> None:
-    result = classify_item("El INTA mide el carbono del suelo en la siembra directa",
-                           "Los ensayos del INTA muestran más carbono orgánico en los suelos.")
-    assert result.regions[:1] == ("latin-america-caribbean",)
+@pytest.mark.parametrize(("title", "region"), [
+    ("El INTA mide el carbono del suelo en la siembra directa", "latin-america-caribbean"),
+    ("The Met Office warns of a dry summer for farmers", "europe"),
+    ("La Moncloa aprueba un plan de regadío", "europe"),
+    ("La Maison-Blanche annonce un plan pour les sols", "north-america"),
+])
+def test_an_institution_stands_for_its_country(title: str, region: str) -> None:
+    assert classify_item(title, "").regions[:1] == (region,)
 
 
 def test_a_regional_farm_union_is_in_europe() -> None:
