@@ -33,6 +33,8 @@ from pipeline.collect.cleaning import (
 from pipeline.errors import ParseError
 
 DEFAULT_MAX_ITEMS = 1000
+MAX_CATEGORIES = 20
+MAX_CATEGORY_CHARS = 100
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _SIGNATURES = (  # the first bytes of an XML document and the encoding they mean (XML 1.0, F.1)
     (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -64,6 +66,8 @@ class FeedEntry:
     """Full text from ``content:encoded`` / Atom content when longer than the summary."""
     warnings: tuple[str, ...] = ()
     """What was cut or dropped from this entry (its item keeps them)."""
+    categories: tuple[str, ...] = ()
+    """The feed's categories of the entry (RSS ``<category>``, Atom ``label`` or ``term``)."""
 
 
 @dataclass(slots=True)
@@ -247,6 +251,18 @@ def _entry_date(entry: Any) -> tuple[Any, str | None]:
     return None, None
 
 
+def _entry_categories(entry: Any) -> tuple[str, ...]:
+    """RSS ``<category>`` texts and Atom categories (the ``label`` meant for people, else the
+    ``term``), cleaned, without repeats, at most :data:`MAX_CATEGORIES`."""
+    found: dict[str, None] = {}
+    for tag in entry.get("tags") or ():
+        raw = tag.get("label") or tag.get("term")
+        text = clean_text(raw if isinstance(raw, str) else None, MAX_CATEGORY_CHARS)[0]
+        if text:
+            found.setdefault(text, None)
+    return tuple(found)[:MAX_CATEGORIES]
+
+
 def _entry_link(entry: Any) -> str | None:
     link = _entry_text(entry, "link")
     if link and link.strip():
@@ -302,7 +318,8 @@ def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str],
     warnings.extend(f"{title[:60]!r}: {note}" for note in notes)
     return FeedEntry(title=title, link=link, guid=guid, published_at=published_at,
                      summary=summary, author=author, publisher=publisher,
-                     enclosures=enclosures[:20], content=content, warnings=tuple(notes))
+                     enclosures=enclosures[:20], content=content, warnings=tuple(notes),
+                     categories=_entry_categories(entry))
 
 
 def parse_feed(

@@ -190,7 +190,7 @@ def build_item(
         fetched_at=fetched_at, content_hash=hash_content(title, entry.content or entry.summary),
         guid=entry.guid, summary=entry.summary, body=entry.content, lang_hint=lang_hint,
         author=entry.author, publisher=entry.publisher, published_at=entry.published_at,
-        enclosures=entry.enclosures,
+        enclosures=entry.enclosures, categories=entry.categories,
         warnings=(*entry.warnings, *flag_invisible_chars(entry.summary, entry.content)),
     )
 

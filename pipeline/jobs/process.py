@@ -101,7 +101,9 @@ def classify_pending(item: PendingItem, spec: SourceSpec | None) -> Classificati
         source_lang=item.lang_hint or (spec.lang if spec else item.source_lang),
         source_region=spec.region if spec else None,
         source_themes=spec.themes if spec else (),
-        source_relevance=spec.relevance if spec else "check")
+        source_relevance=spec.relevance if spec else "check",
+        source_country=spec.country if spec else None,
+        categories=item.categories)
 
 
 def translate_originals(translator: Translator, originals: Sequence[ItemText]

@@ -25,8 +25,8 @@ from pipeline.store.models import Item
 
 CHUNK = 2000
 _UPDATABLE = ("title", "summary", "body", "author", "publisher", "published_at",
-              "content_hash", "url", "lang_hint", "warnings", "fallback", "updated_at",
-              "status")
+              "content_hash", "url", "lang_hint", "warnings", "fallback", "categories",
+              "updated_at", "status")
 """Columns a changed item rewrites; ``status`` goes back to ``new`` so that the changed text is
 classified and translated again (a person's texts are kept: see store.texts)."""
 _RELEASED = {"claimed_by": None, "lease_expires_at": None}
@@ -80,6 +80,7 @@ def _row(item: CollectedItem, now_at: datetime, origin: str) -> dict[str, Any]:
         "origin": origin,
         "warnings": list(item.warnings),
         "fallback": item.fallback,
+        "categories": list(item.categories),
         "updated_at": now_at,
     }
 
@@ -132,7 +133,9 @@ def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
 
 _COLUMNS = ("source_id", "url", "canonical_url", "guid", "content_hash", "title", "summary",
             "body", "author", "publisher", "lang_hint", "published_at", "fetched_at", "status",
-            "origin", "warnings", "fallback", "updated_at")
+            "origin", "warnings", "fallback", "categories", "updated_at")
+
+_JSON_COLUMNS = frozenset({"warnings", "categories"})
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -174,7 +177,8 @@ def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) ->
                        "(LIKE items INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         with cursor.copy(f"COPY items_incoming ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([Json(row[c]) if c == "warnings" else row[c] for c in _COLUMNS])
+                copy.write_row([Json(row[c]) if c in _JSON_COLUMNS else row[c]
+                                for c in _COLUMNS])
         cursor.execute(
             f"INSERT INTO items ({columns}) SELECT {columns} FROM items_incoming "
             f"ON CONFLICT (canonical_url) DO UPDATE SET {updates} "

@@ -126,6 +126,9 @@ class Item(Base):
     fallback: Mapped[str | None] = mapped_column(Text)
     """Why the article page was not used and the feed's summary kept (robots.txt, a fetch
     error…); the review app shows it. None when the page was used or never sought."""
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    """The feed's own categories of the item (RSS ``<category>``, Atom ``term``/``label``):
+    the relevance model reads them."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     """The owner of the lease while the item is being processed (pipeline.store.leases)."""

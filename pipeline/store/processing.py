@@ -29,6 +29,8 @@ class PendingItem:
     body: str
     lang_hint: str | None
     source_lang: str | None
+    categories: Sequence[str] = ()
+    """The feed's categories of the item."""
 
 
 def count_pending(session: Session) -> int:
@@ -52,7 +54,7 @@ def claim_pending(session: Session, limit: int, *, owner: str, lease_seconds: fl
         return []
     rows = session.execute(
         select(Item.id, Item.source_id, Item.title, Item.summary, Item.body, Item.lang_hint,
-               Source.lang)
+               Source.lang, Item.categories)
         .outerjoin(Source, Source.id == Item.source_id)
         .where(Item.id.in_(ids)).order_by(Item.id))
     return [PendingItem(*row) for row in rows]

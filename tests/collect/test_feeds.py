@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.collect.feeds import parse_feed
 from pipeline.collect.fetch import FetchSettings
-from pipeline.collect.sources import collect_sources
+from pipeline.collect.sources import build_item, collect_sources
 from pipeline.errors import ParseError
 from pipeline.records import FetchState, SourceSpec
 from tests.collect.server import LocalServer
@@ -274,3 +274,19 @@ def test_the_tag_count_is_the_same_piece_by_piece() -> None:
             counter.feed(body[start:end])
             start = end
         assert counter.unclosed == count_unclosed_tags(body)
+
+
+def test_feed_categories_are_kept_on_the_item() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>Drought in Spain</title><link>http://example.org/a</link>
+<category>Environment</category><category> Climate  crisis </category>
+<category>Environment</category><category></category></item></channel></rss>"""
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><title>Soil</title><link href="http://example.org/b"/><id>urn:b</id>
+<category term="https://example.org/c/42" label="Farming"/><category term="soil"/>
+</entry></feed>"""
+    assert parse_feed(rss, fetched_at=FETCHED_AT).entries[0].categories == (
+        "Environment", "Climate crisis")
+    entry = parse_feed(atom, fetched_at=FETCHED_AT).entries[0]
+    assert entry.categories == ("Farming", "soil")
+    assert build_item("s", entry, FETCHED_AT).categories == ("Farming", "soil")

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.jobs import process
 from pipeline.records import Classification as Labels
-from pipeline.records import CollectedItem
+from pipeline.records import CollectedItem, SourceSpec
 from pipeline.records import ItemText as Text
 from pipeline.states import TextState
 from pipeline.store.db import create_db_engine, make_sessionmaker, upgrade_db
@@ -84,3 +85,23 @@ def test_overlapping_story_groups_merge() -> None:
     across_languages = [["9", "12"], ["20"], ["30", "31"]]  # and its translation in a third
     assert merge_groups([*near_duplicates, *across_languages]) == [["4", "9", "12"],
                                                                     ["30", "31"]]
+
+
+def test_feed_categories_are_stored_and_reach_the_classifier(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    upsert_items(session, [CollectedItem(
+        source_id=None, url="https://a.org/2", canonical_url="https://a.org/2",
+        title="Drought", fetched_at=NOW, content_hash="h2",
+        categories=("Environment", "Farming"))])
+    session.commit()
+    pending = {p.title: p for p in claim_pending(session, 10, owner="run:1", lease_seconds=60,
+                                                  now_at=NOW)}
+    assert list(pending["Drought"].categories) == ["Environment", "Farming"]
+    assert list(pending["Les sols du Sahel"].categories) == []
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(process, "classify_item", lambda *a, **kw: seen.update(kw))
+    spec = SourceSpec(id="s", name="s", url="https://a.org/feed", kind="feed", lang="es",
+                      country="ES")
+    process.classify_pending(pending["Drought"], spec)
+    assert seen["categories"] == ["Environment", "Farming"]
+    assert seen["source_country"] == "ES"
