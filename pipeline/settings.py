@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+from pipeline.resources import GLOSSARY_PATH
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
 SECRET_FIELDS = frozenset({"secret_key", "smtp_url"})
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-"""The repository (the package is installed in editable mode, beside templates/ and
-translations/)."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,8 @@ class Settings:
     """Engines in the order they are tried for every language pair."""
     translation_pairs: str = ""
     """Per-pair orders overriding the above, e.g. ``fr-en=apertium; en-es=argos,apertium``."""
-    glossary_path: Path = PROJECT_ROOT / "translations" / "glossary.toml"
-    """The team's glossary; the project's own file unless a setting names another (which
+    glossary_path: Path = GLOSSARY_PATH
+    """The team's glossary: the one the package ships unless a setting names another (which
     must exist)."""
     collect_schedule: str = field(default="*/30 * * * *", metadata={"cron": True})
     process_schedule: str = field(default="5,35 * * * *", metadata={"cron": True})

@@ -19,10 +19,11 @@ from babel import Locale
 
 from pipeline.errors import ConfigError
 from pipeline.records import REGIONS
+from pipeline.resources import bundled_path
 
 from .text import FOLDED_WORDS, fold_accents, fold_word, tokenize_words
 
-DEFAULT_PLACES_PATH = Path(__file__).parent / "data" / "places.toml"
+DEFAULT_PLACES_PATH = bundled_path("pipeline.classify", "data", "places.toml")
 WORLDWIDE = "worldwide"
 """Code of the worldwide cues: words ("monde", "global") and UN bodies ("FAO", "COP") that say an
 item's scope is the world without naming a place."""

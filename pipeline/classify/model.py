@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from pipeline.errors import ConfigError
+from pipeline.resources import bundled_path
 
 from .features import DIMENSION, FEATURE_VERSION, Features
 
-DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "relevance_model.json"
+DEFAULT_MODEL_PATH = bundled_path("pipeline.classify", "data", "relevance_model.json")
 EXPLAIN_TERMS = 6
 """Features shown for and against a decision in its evidence."""
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.records import THEMES
+from pipeline.resources import bundled_path
 
 from .text import get_stemmer, tokenize_words
 
-DEFAULT_TAXONOMY_PATH = Path(__file__).parent / "data" / "taxonomy.toml"
+DEFAULT_TAXONOMY_PATH = bundled_path("pipeline.classify", "data", "taxonomy.toml")
 TAXONOMY_LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
 """Languages every section is written in."""
 EXTRA_LANGUAGES: tuple[str, ...] = ("pt", "it")

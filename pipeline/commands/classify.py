@@ -17,9 +17,9 @@ from pipeline.classify.evaluation import evaluate_classifier, format_report
 from pipeline.classify.taxonomy import Taxonomy
 from pipeline.errors import ConfigError
 
-DEFAULT_ITEMS_PATH = (
-    Path(__file__).resolve().parents[2] / "tests" / "data" / "classify" / "items.jsonl"
-)
+LABELLED_DIR = Path("tests", "data", "classify")
+"""The hand-labelled sets, in a checkout of the project (relative to the working directory: the
+installed package carries no labelled set and never reads the repository around it)."""
 
 
 def load_optional_taxonomy(path: Path | None) -> Taxonomy | None:
@@ -31,9 +31,9 @@ def load_optional_taxonomy(path: Path | None) -> Taxonomy | None:
     "--items",
     "items_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=DEFAULT_ITEMS_PATH,
-    show_default=True,
-    help="Hand-labelled JSON Lines file.",
+    default=None,
+    help=f"Hand-labelled JSON Lines file. Default: {LABELLED_DIR / 'items.jsonl'} of the "
+         "checkout the command runs in.",
 )
 @click.option(
     "--taxonomy",
@@ -45,9 +45,14 @@ def load_optional_taxonomy(path: Path | None) -> Taxonomy | None:
 @click.option("--errors", "show_errors", is_flag=True, help="Also list the items got wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print the headline metrics as JSON.")
 def eval_classify(
-    items_path: Path, taxonomy_path: Path | None, show_errors: bool, as_json: bool
+    items_path: Path | None, taxonomy_path: Path | None, show_errors: bool, as_json: bool
 ) -> None:
     """Precision, recall and F1 of the classifier per label on a labelled set."""
+    if items_path is None:
+        items_path = LABELLED_DIR / "items.jsonl"
+        if not items_path.is_file():
+            raise ConfigError(f"no labelled set at {items_path} (run from a checkout of the "
+                              "project, or give --items FILE)")
     report = evaluate_classifier(items_path, load_optional_taxonomy(taxonomy_path))
     if as_json:
         click.echo(json.dumps({"items": report.items, **report.metrics()}, sort_keys=True))
@@ -105,7 +110,7 @@ def inspect_classify(taxonomy_path: Path | None, evidence: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
-DATA_DIR = DEFAULT_ITEMS_PATH.parent
+DATA_DIR = LABELLED_DIR
 TRAINING_SETS = ("items.jsonl", "heldout_items.jsonl", "heldout2_items.jsonl",
                  "general_items.jsonl")
 """The labelled sets the bundled model is trained on. ``heldout3_items.jsonl`` and
@@ -137,7 +142,8 @@ def classify_train(app: object, items_paths: tuple[Path, ...], out: Path | None,
     paths = list(items_paths) or [DATA_DIR / name for name in TRAINING_SETS
                                   if (DATA_DIR / name).is_file()]
     if not paths:
-        raise ConfigError("no labelled items to train on: give --items FILE")
+        raise ConfigError(f"no labelled items to train on in {DATA_DIR} (run from a checkout of "
+                          "the project, or give --items FILE)")
     target = out or DEFAULT_MODEL_PATH
     try:
         report = train_relevance(app if corrections and isinstance(app, App) else None,

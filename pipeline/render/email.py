@@ -29,13 +29,13 @@ from mjml import mjml2html
 
 from pipeline.errors import RenderError
 from pipeline.records import LANGUAGES
-from pipeline.render.i18n import ROOT, format_period, load_translations
+from pipeline.render.i18n import format_period, load_translations
 from pipeline.render.labels import PREHEADER, PUBLICATIONS, SUBJECT
 from pipeline.render.model import PlanLike, RenderedEdition
 from pipeline.render.safety import check_url, strip_invisible
 from pipeline.render.views import build_sections, find_untranslated, name_language
+from pipeline.resources import TEMPLATES_DIR
 
-TEMPLATES_DIR = ROOT / "templates" / "email"
 MAX_EMAIL_BYTES = 95 * 1024
 """Gmail clips messages at about 102 KB; stay well below."""
 PREHEADER_CHARS = 140

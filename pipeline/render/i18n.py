@@ -1,7 +1,7 @@
 """Interface strings and locale formatting for the three publication languages.
 
 Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po`` (maintained with Babel's
-extract/update, see ``babel.cfg``). They are compiled in memory when first used, so a fresh
+extract/update, see ``babel.cfg``; installed as package data, see pipeline/resources.py). They are compiled in memory when first used, so a fresh
 checkout works without a compile step; a ``messages.mo`` next to the ``.po`` is ignored.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from babel.dates import format_date, format_interval, format_time
 from babel.messages.mofile import write_mo
@@ -20,9 +19,8 @@ from babel.support import Translations
 
 from pipeline.errors import RenderError
 from pipeline.records import LANGUAGES
+from pipeline.resources import CATALOGS_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS_DIR = ROOT / "translations"
 LANGUAGE_NAMES = {"fr": "français", "en": "English", "es": "español"}
 
 
@@ -31,7 +29,7 @@ def load_translations(lang: str) -> Translations:
     """The compiled catalog of ``lang`` (from its ``.po`` file; English falls back to msgids)."""
     if lang not in LANGUAGES:
         raise RenderError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
+    po_path = CATALOGS_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not po_path.exists():
         if lang == "en":
             return Translations()

@@ -24,8 +24,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import StoreError
+from pipeline.resources import bundled_path
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = bundled_path("pipeline.store", "migrations")
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 

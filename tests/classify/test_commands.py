@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.commands.classify import eval_classify, inspect_classify
 from pipeline.errors import ConfigError
 
 from .conftest import ITEMS_PATH
+
+
+def test_eval_classify_reads_the_checkouts_set_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ITEMS_PATH.parents[3])
+    result = CliRunner().invoke(eval_classify, ["--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["items"] >= 200
+
+
+def test_eval_classify_outside_a_checkout_asks_for_a_labelled_set(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The labelled sets belong to a checkout (tests/data/classify/), not to the package."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(eval_classify, [])
+    assert isinstance(result.exception, ConfigError)
+    assert "--items" in str(result.exception)
 
 
 def test_eval_classify_prints_the_table() -> None:
@@ -21,7 +39,7 @@ def test_eval_classify_prints_the_table() -> None:
 
 
 def test_eval_classify_json_has_the_headline_metrics() -> None:
-    result = CliRunner().invoke(eval_classify, ["--json"])
+    result = CliRunner().invoke(eval_classify, ["--json", "--items", str(ITEMS_PATH)])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)
     assert metrics["items"] >= 200
