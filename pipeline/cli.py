@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,7 @@ from pipeline.states import Role
 if TYPE_CHECKING:
     from pipeline.app import App
     from pipeline.jobs.collect import CollectReport
+    from pipeline.jobs.demo import DemoReport
     from pipeline.permissions import Actor
 
 
@@ -31,30 +32,26 @@ def _stderr_is_terminal() -> bool:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on a terminal; nothing at all when stderr is piped."""
+    """A progress bar on a terminal; nothing at all when stderr is piped.
+
+    The bar is made on the first report, when the total is known, with click's public
+    ``click.progressbar`` (a context manager, closed by the stack).
+    """
     if not _stderr_is_terminal():
         yield lambda done, total: None
         return
-    state: dict[str, object] = {}
+    with ExitStack() as stack:
+        bars: list[Any] = []
+        shown = [0]
 
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            bar.__enter__()
-            state["bar"] = bar
-            state["pos"] = 0
-        assert isinstance(bar, click._termui_impl.ProgressBar)
-        pos = int(state["pos"])  # type: ignore[call-overload]
-        bar.update(done - pos)
-        state["pos"] = done
+        def update(done: int, total: int) -> None:
+            if not bars:
+                bars.append(stack.enter_context(
+                    click.progressbar(length=total, label=label, file=sys.stderr)))
+            bars[0].update(done - shown[0])
+            shown[0] = done
 
-    try:
         yield update
-    finally:
-        bar = state.get("bar")
-        if bar is not None:
-            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 pass_app = click.pass_obj
@@ -310,8 +307,11 @@ def schedule(app: App) -> None:
 
 # --- demo ----------------------------------------------------------------------------------
 
+DEMO_DIR = Path("var/demo")
+
+
 @cli.command()
-@click.option("--out", "out_dir", default=Path("var/demo"), show_default=True,
+@click.option("--out", "out_dir", default=DEMO_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-serve", is_flag=True, help="Stop after writing the editions.")
 @click.option("--port", default=8000, show_default=True, type=int,
@@ -321,10 +321,28 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
     """The whole pipeline, offline, on the bundled demo articles: collect, classify,
     translate, draft both publications and render them into DIR/press-review/ and
     DIR/newsletter/ ({fr,en,es}.html and .txt)."""
-    from pipeline.jobs.demo import run_demo
+    from pipeline.jobs.demo import database_path, run_demo
+    from pipeline.preview import bind_preview, serve_preview
 
-    with progress_bar("demo") as progress:
-        report = run_demo(app, out_dir, progress)
+    # The port is taken before the work, so that a busy one is said at once.
+    server = None if no_serve else bind_preview(out_dir, port)
+    with ExitStack() as stack:
+        if server is not None:
+            stack.callback(server.server_close)
+        with progress_bar("demo") as progress:
+            report = run_demo(app, out_dir, progress, preview_url=f"http://127.0.0.1:{port}")
+        print_demo_report(report, out_dir)
+        database = database_path(out_dir)
+        click.echo(f"database: {database} (see it with "
+                   f"`PIPELINE_DATABASE_URL=sqlite:///{database} pipeline status`)")
+        if server is None:
+            return
+        click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        sys.stdout.flush()
+        serve_preview(server, out_dir)
+
+
+def print_demo_report(report: DemoReport, out_dir: Path) -> None:
     click.echo(f"collected {report.collected.new} items from "
                f"{len(report.collected.sources)} demo feeds on 127.0.0.1")
     p = report.processed
@@ -336,12 +354,6 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
                    "(`pipeline translate install`) for machine translation", err=True)
     for kind, edition_id in report.editions.items():
         click.echo(f"{kind}: edition {edition_id} → {out_dir / kind}/{{fr,en,es}}.html, .txt")
-    if no_serve:
-        return
-    from pipeline.preview import serve_folder
-
-    click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-    serve_folder(out_dir, port)
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -351,7 +363,13 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
 def status(app: App) -> None:
     """Health of sources, jobs, queues and the last runs."""
     from pipeline.status import render_status
+    from pipeline.store.db import describe_url
 
+    click.echo(f"Database: {describe_url(app.settings.resolved_database_url)}")
+    demo_database = DEMO_DIR / "demo.sqlite3"
+    if not app.settings.database_url and demo_database.is_file():
+        click.echo(f"  (`pipeline demo` wrote its own, {demo_database}: "
+                   f"`PIPELINE_DATABASE_URL=sqlite:///{demo_database} pipeline status` reads it)")
     click.echo(render_status(app))
 
 

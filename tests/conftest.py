@@ -4,10 +4,13 @@ real ``pipeline`` entry point run as a subprocess."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -84,3 +87,45 @@ def postgres_url_second(postgres_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ServedDemo:
+    cwd: Path
+    """The folder the user ran ``pipeline demo`` from."""
+    out_dir: Path
+    port: int
+    stdout: str
+    """What the demo printed up to its preview address."""
+
+
+@pytest.fixture(scope="session")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo]:
+    """``pipeline demo --port P`` run once as a user runs it, from a folder of its own, and left
+    serving its preview for the session (stopped with Ctrl-C, as a user does)."""
+    cwd = tmp_path_factory.mktemp("demo-user")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    with (cwd / "stderr.log").open("w") as stderr:
+        process = subprocess.Popen([str(PIPELINE_BIN), "demo", "--port", str(port)], cwd=cwd,
+                                   env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    assert process.stdout is not None
+    printed: list[str] = []
+    try:
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("preview:"):
+                break
+        else:
+            pytest.fail("the demo stopped before serving: "
+                        + (cwd / "stderr.log").read_text(encoding="utf-8")[-2000:])
+        yield ServedDemo(cwd, cwd / "var" / "demo", port, "".join(printed))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)

@@ -213,10 +213,15 @@ def current_plan(session: Session, edition: Edition) -> EditionPlan:
     return replace(plan, sections=sections)
 
 
+def archive_url(app: App) -> str:
+    """Where the web archive is served: "view in browser" links and archive feeds point there."""
+    return f"{app.settings.base_url.rstrip('/')}/archive"
+
+
 def edition_links(app: App, edition: Edition) -> dict[str, EditionLinks]:
     base = app.settings.base_url.rstrip("/")
     return {lang: EditionLinks(
-        web_url=f"{base}/archive/{edition.kind}/{lang}/{edition_slug(edition)}.html",
+        web_url=f"{archive_url(app)}/{edition.kind}/{lang}/{edition_slug(edition)}.html",
         unsubscribe_url=f"{base}/unsubscribe", preferences_url=f"{base}/preferences")
         for lang in LANGUAGES}
 
@@ -300,7 +305,7 @@ def archive(app: App, actor: Actor, edition_id: int) -> list[Path]:
         published_at = edition.sent_at or datetime.now(UTC)
         written = write_archive(rendered, plan, app.settings.archive_dir,
                                 edition_slug(edition), published_at=published_at,
-                                base_url=app.settings.base_url)
+                                base_url=archive_url(app))
         with app.session() as session:
             mark_archived(session, edition_id, actor=actor, files=len(written))
         run.stats.update(edition=edition_id, files=len(written))

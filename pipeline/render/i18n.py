@@ -1,8 +1,9 @@
 """Interface strings and locale formatting for the three publication languages.
 
 Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po`` (maintained with Babel's
-extract/update, see ``babel.cfg``; installed as package data, see pipeline/resources.py). They are compiled in memory when first used, so a fresh
-checkout works without a compile step; a ``messages.mo`` next to the ``.po`` is ignored.
+extract/update, see ``babel.cfg``; installed as package data, see pipeline/resources.py). They
+are compiled in memory when first used, so a fresh checkout works without a compile step; a
+``messages.mo`` next to the ``.po`` is ignored.
 """
 
 from __future__ import annotations

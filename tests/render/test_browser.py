@@ -1,12 +1,14 @@
 """Look at the editions as a person would: headless Chromium at 600 px and 375 px.
 
-Screenshots go to docs/screenshots/ (shown in the README); the test fails when anything overflows
-horizontally, when an image has no alt text, or when the page tries to reach the network.
+The test fails when anything overflows horizontally, when an image has no alt text, or when the
+page tries to reach the network. Screenshots go to a temporary folder (to look at when a check
+fails); the README's pictures come from a real demo run: ``scripts/screenshots``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +16,11 @@ import pytest
 
 from pipeline.records import LANGUAGES
 from pipeline.render import render_all
+from tests.conftest import ServedDemo
 from tests.render.fixtures import make_links, newsletter_plan, press_review_plan
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.render.screenshots import CHROMIUM, SCREENSHOT_HEIGHT, SHOTS, capture, launch_browser
 
 pytestmark = pytest.mark.browser
-SCREENSHOT_HEIGHT = 1400
-"""Screenshots keep the top of each edition (the checks cover the whole page), to keep the
-repository small."""
 
 
 def top_of(width: int) -> dict[str, float]:
@@ -40,19 +36,24 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        instance = launch_browser(playwright)
         try:
             yield instance
         finally:
             instance.close()
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.mark.parametrize("publication", ["press-review", "newsletter"])
 @pytest.mark.parametrize("width", [600, 375])
-def test_edition_fits_and_is_captured(browser: object, publication: str, width: int) -> None:
+def test_edition_fits_and_is_captured(browser: object, shots: Path, publication: str,
+                                      width: int) -> None:
     plan = press_review_plan() if publication == "press-review" else newsletter_plan()
     rendered = render_all(plan, links=make_links(publication))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     requests: list[str] = []
     for lang in LANGUAGES:
         page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
@@ -65,7 +66,7 @@ def test_edition_fits_and_is_captured(browser: object, publication: str, width: 
                 " document.documentElement.lang,"
                 " Array.from(document.images).filter(i => !i.hasAttribute('alt')).length]"
             )
-            page.screenshot(path=str(SCREENSHOTS / f"{publication}-{lang}-{width}.png"),
+            page.screenshot(path=str(shots / f"{publication}-{lang}-{width}.png"),
                             full_page=True, clip=top_of(width))
         finally:
             page.close()
@@ -76,7 +77,7 @@ def test_edition_fits_and_is_captured(browser: object, publication: str, width: 
     assert requests == [], f"the rendered edition tried to load {requests}"
 
 
-def test_hostile_and_long_texts_do_not_overflow_a_phone(browser: object) -> None:
+def test_hostile_and_long_texts_do_not_overflow_a_phone(browser: object, shots: Path) -> None:
     from datetime import UTC, datetime
 
     from pipeline.draft import EditionPlan, Entry, LocalText, Section
@@ -98,7 +99,7 @@ def test_hostile_and_long_texts_do_not_overflow_a_phone(browser: object) -> None
         page.on("dialog", lambda dialog: dialogs.append(dialog.message))
         scroll_width, inner_width = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]")
-        page.screenshot(path=str(SCREENSHOTS / "adversarial-en-375.png"), full_page=True,
+        page.screenshot(path=str(shots / "adversarial-en-375.png"), full_page=True,
                         clip=top_of(375))
     finally:
         page.close()
@@ -107,7 +108,7 @@ def test_hostile_and_long_texts_do_not_overflow_a_phone(browser: object) -> None
 
 
 @pytest.mark.parametrize("publication", ["press-review", "newsletter"])
-def test_dark_mode_keeps_text_readable(browser: object, publication: str) -> None:
+def test_dark_mode_keeps_text_readable(browser: object, shots: Path, publication: str) -> None:
     plan = press_review_plan() if publication == "press-review" else newsletter_plan()
     html = render_all(plan, links=make_links(publication))["fr"].html
     page = browser.new_page(  # type: ignore[attr-defined]
@@ -119,7 +120,7 @@ def test_dark_mode_keeps_text_readable(browser: object, publication: str) -> Non
             "() => [getComputedStyle(document.querySelector('.panel')).backgroundColor,"
             " getComputedStyle(document.querySelector('.panel p')).color,"
             " getComputedStyle(document.querySelector('.panel h3 a')).color]")
-        page.screenshot(path=str(SCREENSHOTS / f"{publication}-fr-600-dark.png"), full_page=True,
+        page.screenshot(path=str(shots / f"{publication}-fr-600-dark.png"), full_page=True,
                         clip=top_of(600))
     finally:
         page.close()
@@ -164,3 +165,21 @@ def test_archive_page_loads_under_its_csp(browser: object, tmp_path: Path) -> No
     assert [m for m in messages if "Content Security Policy" in m] == []
     assert [r for r in requests if not r.startswith("file://")] == []
     assert index_links and index_links[0].startswith("Boletín de la Iniciativa")
+
+
+def test_readme_screenshots_are_taken_from_the_demo(browser: object, served_demo: ServedDemo,
+                                                   tmp_path: Path) -> None:
+    """What scripts/screenshots does, into a temporary folder: every picture the README shows
+    is taken from a real demo run, at the width its name says."""
+    import struct
+
+    written = capture(served_demo.out_dir, tmp_path, browser)
+    assert [p.name for p in written] == [shot.name for shot in SHOTS]
+    for path, shot in zip(written, SHOTS, strict=True):
+        header = path.read_bytes()[:24]
+        assert header.startswith(b"\x89PNG")
+        width, height = struct.unpack(">II", header[16:24])
+        assert (width, height) == (shot.width, SCREENSHOT_HEIGHT)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"docs/screenshots/([\w-]+\.png)", readme))
+    assert shown == {shot.name for shot in SHOTS}

@@ -1,0 +1,79 @@
+"""``pipeline demo`` as a new user meets it: its preview and the links of the editions it
+shows, a port already taken, and ``pipeline status`` run after it."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+from pathlib import Path
+
+from pipeline.records import LANGUAGES
+from tests.conftest import ServedDemo, run_pipeline
+
+
+def fetch(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_demo_prints_its_preview_address_and_serves_it(served_demo: ServedDemo) -> None:
+    assert f"preview: http://127.0.0.1:{served_demo.port}/" in served_demo.stdout
+    status, index = fetch(served_demo.port, "/")
+    assert status == 200
+    for kind in ("press-review", "newsletter"):
+        assert f'href="{kind}/fr.html"' in index
+        assert f'href="archive/{kind}/fr/index.html"' in index
+
+
+def test_view_in_browser_links_resolve_on_the_preview(served_demo: ServedDemo) -> None:
+    prefix = f"http://127.0.0.1:{served_demo.port}/"
+    for kind in ("press-review", "newsletter"):
+        for lang in LANGUAGES:
+            html = (served_demo.out_dir / kind / f"{lang}.html").read_text(encoding="utf-8")
+            text = (served_demo.out_dir / kind / f"{lang}.txt").read_text(encoding="utf-8")
+            links = set(re.findall(rf'href="{re.escape(prefix)}(archive/[^"]+\.html)"', html))
+            assert len(links) == 1, links  # "view in browser" (and "read the full edition")
+            path = links.pop()
+            assert f"{prefix}{path}" in text
+            status, page = fetch(served_demo.port, f"/{path}")
+            assert status == 200, path
+            assert f'<html lang="{lang}"' in page or f'lang="{lang}"' in page[:500]
+            assert "Content-Security-Policy" in page
+            status, _ = fetch(served_demo.port, f"/archive/{kind}/{lang}/index.html")
+            assert status == 200
+
+
+def test_demo_refuses_a_taken_port_before_any_work(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_pipeline(["demo", "--port", str(port)], cwd=tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"port {port}" in done.stderr
+    assert "--port" in done.stderr and "--no-serve" in done.stderr
+    assert "preview:" not in done.stdout
+    assert not (tmp_path / "var").exists()  # refused before collecting anything
+
+
+def test_status_after_the_demo_says_which_database_it_reads(served_demo: ServedDemo) -> None:
+    demo_url = "sqlite:///var/demo/demo.sqlite3"
+    assert f"PIPELINE_DATABASE_URL={demo_url} pipeline status" in served_demo.stdout
+    plain = run_pipeline(["status"], cwd=served_demo.cwd)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stdout.splitlines()
+    assert lines[0] == "Database: sqlite:///var/pipeline.sqlite3"
+    assert f"PIPELINE_DATABASE_URL={demo_url} pipeline status" in lines[1]
+    assert "demo-fr-press" not in plain.stdout
+    demo = run_pipeline(["status"], cwd=served_demo.cwd, env={"PIPELINE_DATABASE_URL": demo_url})
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines()[0] == f"Database: {demo_url}"
+    assert "demo-fr-press" in demo.stdout
+    assert "PIPELINE_DATABASE_URL=" not in demo.stdout
