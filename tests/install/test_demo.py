@@ -77,3 +77,12 @@ def test_status_after_the_demo_says_which_database_it_reads(served_demo: ServedD
     assert demo.stdout.splitlines()[0] == f"Database: {demo_url}"
     assert "demo-fr-press" in demo.stdout
     assert "PIPELINE_DATABASE_URL=" not in demo.stdout
+
+
+def test_demo_never_writes_into_the_real_archive(tmp_path: Path) -> None:
+    """The demo's web pages go to DIR/archive/: refused when that is the web archive."""
+    done = run_pipeline(["demo", "--no-serve", "--out", "."], cwd=tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "web archive" in done.stderr and "PIPELINE_ARCHIVE_DIR" in done.stderr
+    assert list(tmp_path.iterdir()) == []
