@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 
 from babel.dates import format_date, format_interval, format_time
 from babel.messages.mofile import write_mo
@@ -22,8 +21,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from pipeline.records import LANGUAGES
+from pipeline.resources import CATALOGS_DIR
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
+TRANSLATIONS_DIR = CATALOGS_DIR
+"""The catalogs the package ships (``translations/`` of the repository; pipeline/resources.py)."""
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"fr": "français", "en": "English", "es": "español"}
 """Each language named in itself: a person who cannot read the current one finds their own."""
