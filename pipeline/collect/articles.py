@@ -23,6 +23,7 @@ from pipeline.collect.cleaning import (
     clean_text,
     normalise_date,
 )
+from pipeline.collect.tidy import tidy_title
 from pipeline.errors import ParseError
 
 MAX_PAGE_LINKS = 100
@@ -103,7 +104,7 @@ def extract_article(
     text, cut = clean_text(data.get("text") or "", MAX_BODY_CHARS, multiline=True)
     if cut:
         warnings.append(f"page text cut to {MAX_BODY_CHARS} characters")
-    title = clean_text(data.get("title"), MAX_TITLE_CHARS)[0]
+    title = tidy_title(clean_text(data.get("title"), MAX_TITLE_CHARS)[0])
     published_at, date_warning = _parse_iso_date(data.get("date"), fetched_at)
     if date_warning:
         warnings.append(date_warning)

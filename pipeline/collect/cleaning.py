@@ -32,6 +32,9 @@ _BLOCK_TAGS = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|/table|/ul|/ol)\b[^>]*>", re.I
 )
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_ESCAPED = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|<[A-Za-z/!]")
+"""An entity or a tag left in text that was already unescaped once: the feed escaped twice."""
+MAX_UNESCAPE_ROUNDS = 3
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
@@ -83,11 +86,14 @@ def html_to_text(markup: str | None, max_chars: int) -> tuple[str, bool]:
         markup = markup[: max_chars * 20]
     if "<" not in markup and "&" not in markup:  # plain text: nothing to sanitise
         return clean_text(markup, max_chars, multiline=True)
-    markup = strip_invalid_chars(markup)
-    markup = _BLOCK_TAGS.sub(lambda m: m.group(0) + "\n", markup)
-    # one pass: no tag is kept, and script/style/noscript are dropped with their content
-    bare = nh3.clean(markup, tags=set(), attributes={})
-    return clean_text(html.unescape(bare), max_chars, multiline=True)
+    text = strip_invalid_chars(markup)
+    for _ in range(MAX_UNESCAPE_ROUNDS):  # "&amp;nbsp;", "&lt;p&gt;": escaped twice
+        text = _BLOCK_TAGS.sub(lambda m: m.group(0) + "\n", text)
+        # one pass: no tag is kept, and script/style/noscript are dropped with their content
+        text = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+        if not _ESCAPED.search(text):
+            break
+    return clean_text(text, max_chars, multiline=True)
 
 
 def normalise_date(

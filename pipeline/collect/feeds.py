@@ -30,6 +30,7 @@ from pipeline.collect.cleaning import (
     html_to_text,
     normalise_date,
 )
+from pipeline.collect.tidy import strip_tails, tidy_title
 from pipeline.errors import ParseError
 
 DEFAULT_MAX_ITEMS = 1000
@@ -292,10 +293,12 @@ def _convert_entry(entry: Any, fetched_at: datetime, warnings: list[str],
     )
     if title_cut:
         notes.append(f"title cut to {MAX_TITLE_CHARS} characters")
+    title = tidy_title(title)
     summary, summary_cut = html_to_text(_entry_summary(entry), MAX_SUMMARY_CHARS)
     if summary_cut:
         notes.append(f"summary cut to {MAX_SUMMARY_CHARS} characters")
-    content, _ = html_to_text(_entry_content(entry), MAX_BODY_CHARS)
+    summary = strip_tails(summary)
+    content = strip_tails(html_to_text(_entry_content(entry), MAX_BODY_CHARS)[0])
     if len(content) <= len(summary.rstrip("…")):
         content = ""
     raw_date, offset_warning = _entry_date(entry)

@@ -30,6 +30,7 @@ from pipeline.records import (
     SourceResult,
     SourceSpec,
 )
+from pipeline.summary import make_title
 
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30
@@ -184,7 +185,7 @@ def build_item(
 ) -> CollectedItem:
     """A collected item from a feed entry (or a page link), with canonical URL and hash."""
     link = entry.link or ""
-    title = entry.title or entry.summary[:120]
+    title = entry.title or make_title(entry.summary, lang_hint or "")
     return CollectedItem(
         source_id=source_id, url=link, canonical_url=canonicalise_url(link), title=title,
         fetched_at=fetched_at, content_hash=hash_content(title, entry.content or entry.summary),

@@ -39,7 +39,7 @@ from pipeline.store.processing import (
 from pipeline.store.runs import LEASE_SECONDS
 from pipeline.store.stories import link_story_groups, load_story_items
 from pipeline.store.texts import save_item_text
-from pipeline.summary import make_summary
+from pipeline.summary import make_headline, make_summary
 from pipeline.translate import Translator, build_translator
 
 STORY_WINDOW = timedelta(days=45)
@@ -90,9 +90,9 @@ class ProcessReport:
 def original_text(item: PendingItem, labels: Classification) -> ItemText:
     lang = labels.lang if labels.lang not in ("und", "") else (item.lang_hint or
                                                                item.source_lang or "und")
-    return ItemText(lang=lang, title=item.title,
-                    summary=make_summary(item.summary, item.body, item.title), body=item.body,
-                    origin=TextState.ORIGINAL)
+    title, summary = make_headline(item.title, item.summary, item.body, lang)
+    return ItemText(lang=lang, title=title, summary=make_summary(summary, item.body, title, lang),
+                    body=item.body, origin=TextState.ORIGINAL)
 
 
 def classify_pending(item: PendingItem, spec: SourceSpec | None) -> Classification:

@@ -35,6 +35,12 @@ PIVOT = "es"
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
 _MARKED = re.compile(r"(?<![\w*#@])([*#@]+)(\w[\w'’-]*)")
 _LINE_BREAKS = re.compile(r"[\r\n\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_ENDED = re.compile(r"[.!?…]\W*$")
+STOP = " ."
+"""Added to a line without a sentence end: Apertium's transfer rules work on sentences, and a
+line break alone does not end one, so a title's last words could move into the next segment
+("… in Kenya and Ethiopia" / "Soils are …" → "… en Kenya y Tierras" / "de Etiopía son …")."""
+_STOP_OUT = re.compile(r"\s*\.\s*$")
 
 
 class EngineRunError(Exception):
@@ -124,22 +130,25 @@ class ApertiumEngine:
         lines = [_LINE_BREAKS.sub(" ", s).strip() for s in segments]
         if leg.source == "fr":  # the French dictionaries spell « coeur », not « cœur »
             lines = [s.translate(_LIGATURES) for s in lines]
+        stopped = [bool(line) and not _ENDED.search(line) for line in lines]
+        sent = [line + STOP if stop else line for line, stop in zip(lines, stopped, strict=True)]
         outputs: list[str | None] = [None] * len(lines)
         failures = 0
-        pending: list[tuple[int, int]] = list(self._chunks(lines))
+        pending: list[tuple[int, int]] = list(self._chunks(sent))
         while pending:
             start, end = pending.pop(0)
             if failures >= self.max_failures:
                 continue  # the engine keeps failing: keep the rest unchanged
             try:
-                translated = self._run_chunk(lines[start:end], leg.mode)
+                translated = self._run_chunk(sent[start:end], leg.mode)
             except EngineRunError:
                 failures += 1
                 if end - start > 1:
                     middle = (start + end) // 2
                     pending[:0] = [(start, middle), (middle, end)]
                 continue
-            outputs[start:end] = translated
+            outputs[start:end] = [_STOP_OUT.sub("", out) if stopped[i] else out
+                                  for i, out in enumerate(translated, start)]
         results = []
         for line, out in zip(lines, outputs, strict=True):
             if out is None:
