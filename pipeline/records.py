@@ -189,3 +189,5 @@ class StoryCandidate:
     published_at: datetime | None = None
     translated_titles: Mapping[str, str] = field(default_factory=dict)
     """Machine or human translations of the title, by language code (``{"en": "..."}``)."""
+    source: str = ""
+    """The outlet; two items of one outlet are not linked as reports of one story."""

@@ -1,14 +1,24 @@
-"""Link items in different languages that tell the same story.
+"""Link items that tell the same story: across languages, and within one language across outlets.
 
-Each item is reduced to language-independent features: places (as ISO codes through the
-gazetteer, so "Kenya", "Kenia" and "kényan" agree), acronyms and capitalised names, numbers, and,
-when an English title is known (the item's own or a translation), the stems of its words.
-Candidate pairs come from an inverted index keyed by feature and period of
-:data:`MAX_DAYS_APART` days (an item meets items of its own and the next period); a posting list
-longer than :data:`MAX_POSTINGS` is too common to tell stories apart and is skipped, so the work
-grows with n × MAX_POSTINGS, never with all pairs. Undated items form one period of their own.
-Pairs in different languages scoring above :data:`LINK_THRESHOLD` (idf-weighted cosine of their
-feature sets) and published within :data:`MAX_DAYS_APART` are joined with union-find.
+Each item is reduced to features: places (as ISO codes through the gazetteer, so "Kenya", "Kenia"
+and "kényan" agree), acronyms and capitalised names, numbers, the stems of an English title (the
+item's own or a translation) and, for items in the same language, the stems of the key words of
+its title and lead. A pair's score is the cosine of its idf-weighted feature vectors:
+
+- **across languages** the score leaves the key words out (they cannot match) and must reach
+  :data:`LINK_THRESHOLD` with :data:`MIN_SHARED_FEATURES` shared features, published within
+  :data:`MAX_DAYS_APART` days;
+- **within a language**, between two outlets, the score counts every feature and must reach
+  :data:`SAME_LANG_THRESHOLD`, with :data:`MIN_SHARED_SAME_LANG` shared features of which at least
+  one is a name, a number or a place, published within :data:`SAME_LANG_DAYS` days (reports of a
+  study or a vote run for weeks). Two items of one outlet are never linked this way.
+
+Candidate pairs come from an inverted index with prefix filtering (Bayardo, Ma & Srikant, "Scaling
+up all pairs similarity search", WWW 2007): features are ordered rarest first, and an item is
+indexed only under the shortest prefix of its features whose remainder could not reach the
+threshold on its own. Any pair above the threshold shares a feature of both prefixes, so no
+pair is lost, while common features (a country, a year) stay out of the index: the work grows
+with the number of items, not with all pairs. Matches are joined with union-find.
 """
 
 from __future__ import annotations
@@ -16,7 +26,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.grouping import UnionFind
@@ -25,63 +36,76 @@ from pipeline.records import StoryCandidate
 from .gazetteer import Gazetteer, load_default_gazetteer
 from .text import clean_text, fold_accents, get_stemmer, tokenize_words
 
-MAX_POSTINGS = 64
-LINK_THRESHOLD = 0.22
+LINK_THRESHOLD = 0.25
+SAME_LANG_THRESHOLD = 0.18
 MAX_DAYS_APART = 7
+SAME_LANG_DAYS = 21
 TEXT_CHARS = 2_000
 """Characters of text looked at beyond the title (the lead carries the names and figures)."""
+LEAD_CHARS = 600
+"""Characters of text whose key words count for items in the same language."""
 MIN_SHARED_FEATURES = 2
-WEIGHTS = {"place": 1.0, "name": 1.0, "number": 1.5, "word": 0.5}
+SPECIFIC_SHARE = 0.05
+MIN_SPECIFIC_ITEMS = 5
+"""A shared fact counts as specific to one event only if at most this share of the items (or
+this many) mention it: "4 pour 1000" is in every item about the Initiative."""
+MIN_SHARED_SAME_LANG = 4
+WEIGHTS = {"place": 1.0, "name": 1.0, "pair": 0.5, "number": 1.5, "day": 1.5, "word": 0.5,
+           "term": 0.5}
+ENTITY_KINDS = ("name", "number", "place", "day")
+MAX_POSTINGS = 20_000
+"""A guard against pathological input only (thousands of items made of the same few features):
+with prefix filtering, real posting lists stay short. Lists longer than this are skipped, and
+:attr:`LinkStats.postings_dropped` counts what was skipped."""
 
 _NUMBER_RE = re.compile(r"\d[\d.,  ]*\d|\d")
+_MONTHS = {name: number for number, names in enumerate((
+    "janvier january enero jan ene", "fevrier february febrero feb fev",
+    "mars march marzo", "avril april abril apr abr", "mai may mayo",
+    "juin june junio jun", "juillet july julio jul", "aout august agosto aug",
+    "septembre september septiembre setiembre sep", "octobre october octubre oct",
+    "novembre november noviembre nov", "decembre december diciembre dec dic"), start=1)
+    for name in names.split()}
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_DAY_RE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:er|st|nd|rd|th|º)?\s+(?:de\s+)?(?P<m1>{_MONTH_ALT})"
+    rf"|(?P<m2>{_MONTH_ALT})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)"
+    r"(?:,?\s+(?:de\s+|del\s+)?(?P<year>(?:19|20)\d\d))?\b", re.IGNORECASE)
 _SENTENCE_END = frozenset('.!?:;«»"“”')
-_EN_STOPWORDS = frozenset(
-    {
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "with",
-        "by",
-        "at",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "their",
-        "his",
-        "her",
-        "our",
-        "which",
-        "who",
-        "has",
-        "have",
-        "had",
-        "not",
-        "after",
-        "over",
-        "into",
-        "says",
-        "said",
-        "new",
-    }
-)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NAME_PARTICLES = _words("le la les de du des el los las del di da van von der den the")
+"""Capitalised inside a name ("Le Foll", "De Schutter"), not a name on their own."""
+
+
+_STOPWORDS = {
+    "en": _words(
+        "the a an of to in on for and or with by at from as is are was were be been it its this "
+        "that these those their his her our which who has have had not after over into says "
+        "said new will would can could more most than also about year years"),
+    "fr": _words(
+        "le la les un une des du de d l et ou en au aux pour par sur dans avec sans est sont "
+        "été être a ont qui que qu ce cette ces son sa ses leur leurs plus selon après avant "
+        "ainsi comme mais aussi entre dont lors fait faire tout tous année ans"),
+    "es": _words(
+        "el la los las un una unos unas de del al y o en por para con sin es son ha han fue "
+        "ser que se su sus lo como más pero también entre sobre tras según desde hasta este "
+        "esta estos estas ese esa año años"),
+}
+
+
+@dataclass(slots=True)
+class LinkStats:
+    """What one linking run did (for benchmarks and logs)."""
+
+    postings: int = 0
+    postings_dropped: int = 0
+    candidate_pairs: int = 0
+    linked_pairs: int = 0
 
 
 def extract_numbers(text: str) -> set[str]:
@@ -95,39 +119,100 @@ def extract_numbers(text: str) -> set[str]:
 
 
 def extract_names(words: Sequence[str]) -> set[str]:
-    """Acronyms and capitalised words that do not start a sentence, folded."""
+    """Acronyms and capitalised words that do not start a sentence, folded, and pairs of such
+    words in a row ("one planet", "mar menor": a pair names one thing more surely)."""
     names = set()
     previous = "."
+    last_name = ""
     for word in words:
         if (
             len(word) > 1
             and word[0].isupper()
             and (word.isupper() or previous not in _SENTENCE_END)
         ):
-            names.add(fold_accents(word.lower()))
+            name = fold_accents(word.lower())
+            if word.isupper() or name not in _NAME_PARTICLES:
+                names.add(name)
+            if last_name:
+                names.add(f"{last_name}_{name}")
+            last_name = name
+        elif word.isalnum():
+            last_name = ""
         previous = word[-1:] if not word[-1:].isalnum() else "w"
     return names
 
 
+def extract_days(text: str) -> tuple[set[str], str]:
+    """Days written out ("13 juin", "1er décembre 2015", "10 de abril", "April 10", "10 April")
+    as ``MM-DD`` (the items' dates keep years apart): two reports of one event name its day.
+    Also returns the text with those days (and their years) blanked, so that their digits are
+    not counted again as numbers."""
+    days = set()
+    for match in _DAY_RE.finditer(text):
+        day = match.group("d1") or match.group("d2")
+        month = _MONTHS[fold_accents((match.group("m1") or match.group("m2")).lower())]
+        if day and 1 <= int(day) <= 31:
+            days.add(f"{month:02d}-{int(day):02d}")
+    return days, _DAY_RE.sub(" ", text)
+
+
+def is_cross_language(feature: str) -> bool:
+    """Features that can match across languages: not key words, nor pairs of names (their
+    wording changes with the language: "Welsh Parliament", "Parlement gallois")."""
+    return not feature.startswith("term:") and not (feature.startswith("name:") and "_" in feature)
+
+
+def is_specific(feature: str) -> bool:
+    """A fact that names one event: a day of the year, or a number that is not a year, has
+    three digits or more and is not a round power of ten ("336 votes", "5,78 Mt", "14,3
+    milliards"; not "2019", "25 %", "4 pour 1000")."""
+    kind, _, value = feature.partition(":")
+    if kind == "day":
+        return True
+    return (kind == "number" and feature_weight(feature) >= WEIGHTS["number"]
+            and value.rstrip("0") != "1")
+
+
+def feature_weight(feature: str) -> float:
+    """The weight of a feature's kind; numbers weigh by what they are (a year or a two-digit
+    number recurs across stories, "336 votes" or "5,78 Mt" hardly)."""
+    kind, _, value = feature.partition(":")
+    if kind == "name" and "_" in value:
+        return WEIGHTS["pair"]
+    if kind != "number":
+        return WEIGHTS[kind]
+    if len(value) == 4 and 1900 <= int(value) <= 2100:
+        return 0.5
+    return 0.75 if len(value) == 2 else WEIGHTS["number"]
+
+
 def extract_features(candidate: StoryCandidate, gazetteer: Gazetteer) -> set[str]:
-    """Language-independent features of one item."""
+    """Features of one item; ``term:`` features only ever match items in the same language."""
     title = clean_text(candidate.title, 1_000)
     body = clean_text(candidate.text, TEXT_CHARS)
     sample = f"{title}. {body}"
     words = re.findall(r"\w+|[^\w\s]", sample)
-    features = {f"number:{n}" for n in extract_numbers(sample)}
+    days, without_days = extract_days(fold_accents(sample))
+    features = {f"day:{d}" for d in days}
+    features.update(f"number:{n}" for n in extract_numbers(without_days))
     features.update(f"name:{n}" for n in extract_names(words))
     plain_words = tokenize_words(sample)
     features.update(f"place:{place.code}" for _, place in gazetteer.find_places(plain_words))
     english = candidate.title if candidate.lang == "en" else candidate.translated_titles.get("en")
     if english:
-        stemmer = get_stemmer("en")
-        features.update(
-            f"word:{stemmer.stem(w)}"
-            for w in tokenize_words(english)
-            if w.lower() not in _EN_STOPWORDS and not w.isdigit() and len(w) > 2
-        )
+        features.update(f"word:{stem}" for stem in key_stems(english, "en"))
+    if candidate.lang in _STOPWORDS:
+        lead = f"{title}. {body[:LEAD_CHARS]}"
+        features.update(f"term:{candidate.lang}:{stem}" for stem in key_stems(lead, candidate.lang))
     return features
+
+
+def key_stems(text: str, lang: str) -> set[str]:
+    """Stems of the words of ``text`` that can tell stories apart (no stop words, no digits)."""
+    stemmer = get_stemmer(lang)
+    stopwords = _STOPWORDS.get(lang, frozenset())
+    return {stemmer.stem(w) for w in tokenize_words(text)
+            if len(w) > 3 and not w.isdigit() and w.lower() not in stopwords}
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -137,62 +222,153 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def bucket_of(published_at: datetime | None) -> int | None:
-    """Period number of width :data:`MAX_DAYS_APART` days; ``None`` for undated items."""
+def bucket_of(published_at: datetime | None, days: int = SAME_LANG_DAYS) -> int | None:
+    """Period number of width ``days``; ``None`` for undated items (near every period)."""
     moment = as_utc(published_at)
     if moment is None:
         return None
-    return int(moment.timestamp() // (MAX_DAYS_APART * 86_400))
+    return int(moment.timestamp() // (days * 86_400))
 
 
-def are_close_in_time(first: datetime | None, second: datetime | None) -> bool:
+def are_close_in_time(first: datetime | None, second: datetime | None,
+                      days: int = MAX_DAYS_APART) -> bool:
     first, second = as_utc(first), as_utc(second)
     if first is None or second is None:
         return True
-    return abs((first - second).total_seconds()) <= MAX_DAYS_APART * 86_400
+    return abs((first - second).total_seconds()) <= days * 86_400
+
+
+def prefix_length(weights: Sequence[float], norm2: float, threshold: float) -> int:
+    """How many of the (rarest-first) ``weights`` must be indexed so that the squared weights
+    left out cannot reach ``threshold`` of the item's norm on their own."""
+    remaining = norm2
+    limit = (threshold ** 2) * norm2
+    for position, weight in enumerate(weights):
+        if remaining < limit:
+            return position
+        remaining -= weight * weight
+    return len(weights)
 
 
 def link_stories(
-    items: Sequence[StoryCandidate], *, gazetteer: Gazetteer | None = None
+    items: Sequence[StoryCandidate], *, gazetteer: Gazetteer | None = None,
+    stats: LinkStats | None = None, exhaustive: bool = False,
 ) -> list[list[str]]:
-    """Group item ids by story: items in different languages about the same event share a group.
+    """Group item ids by story: reports of one event or study share a group.
 
     Every id appears in exactly one group (singletons included); groups are ordered by their
-    first item, ids inside a group keep the input order.
+    first item, ids inside a group keep the input order. ``exhaustive`` scores every pair
+    instead of the index's candidates (quadratic: for checking the index on small sets).
     """
     gazetteer = gazetteer or load_default_gazetteer()
+    stats = stats if stats is not None else LinkStats()
     features = [extract_features(item, gazetteer) for item in items]
-    buckets = [bucket_of(item.published_at) for item in items]
-    postings: dict[tuple[str, int | None], list[int]] = defaultdict(list)
     document_frequency: dict[str, int] = defaultdict(int)
-    for index, item_features in enumerate(features):
+    for item_features in features:
         for feature in item_features:
-            postings[(feature, buckets[index])].append(index)
             document_frequency[feature] += 1
     total = max(len(items), 1)
+    max_specific = max(MIN_SPECIFIC_ITEMS, int(total * SPECIFIC_SHARE))
     idf = {f: math.log(1 + total / df) for f, df in document_frequency.items()}
 
     def weight(feature: str) -> float:
-        return WEIGHTS[feature.split(":", 1)[0]] * idf[feature]
+        return feature_weight(feature) * idf[feature]
 
-    masses = [sum(weight(f) ** 2 for f in fs) or 1.0 for fs in features]
-    shared: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for (feature, bucket), indexes in postings.items():
-        following = postings.get((feature, bucket + 1), []) if bucket is not None else []
-        if len(indexes) + len(following) > MAX_POSTINGS:
-            continue  # too common in this period to tell stories apart
-        w = weight(feature) ** 2
-        for pos, first in enumerate(indexes):
-            for second in (*indexes[pos + 1 :], *following):
-                if items[first].lang != items[second].lang:
-                    shared[(min(first, second), max(first, second))].append(w)
+    rarest_first = [sorted(fs, key=lambda f: (document_frequency[f], f)) for fs in features]
+    vectors = [{f: weight(f) for f in fs} for fs in rarest_first]
+    masses_all = [sum(w * w for w in v.values()) or 1.0 for v in vectors]
+    masses_cross = [sum(w * w for f, w in v.items() if is_cross_language(f)) or 1.0
+                    for v in vectors]
+    buckets = [bucket_of(item.published_at) for item in items]
+    postings: dict[str, dict[int | None, list[int]]] = defaultdict(dict)
     sets: UnionFind[int] = UnionFind(range(len(items)))
-    for (first, second), weights in shared.items():
-        if len(weights) < MIN_SHARED_FEATURES:
-            continue
-        score = sum(weights) / math.sqrt(masses[first] * masses[second])
-        if score >= LINK_THRESHOLD and are_close_in_time(
-            items[first].published_at, items[second].published_at
-        ):
-            sets.union(first, second)
+    links: list[tuple[float, int, int]] = []
+    for index, ordered in enumerate(rarest_first):
+        vector = vectors[index]
+        cross = [f for f in ordered if is_cross_language(f)]
+        indexed = set(cross[:prefix_length([vector[f] for f in cross], masses_cross[index],
+                                           LINK_THRESHOLD)])
+        indexed.update(ordered[:prefix_length([vector[f] for f in ordered], masses_all[index],
+                                              SAME_LANG_THRESHOLD)])
+        bucket = buckets[index]
+        others: set[int] = set()
+        for feature in indexed:
+            by_bucket = postings[feature]
+            if bucket is None:  # an undated item may be near any other
+                for posting in by_bucket.values():
+                    others.update(posting)
+            else:
+                for near_bucket in (bucket - 1, bucket, bucket + 1, None):
+                    others.update(by_bucket.get(near_bucket, ()))
+            own = by_bucket.setdefault(bucket, [])
+            if len(own) < MAX_POSTINGS:
+                own.append(index)
+                stats.postings += 1
+            else:
+                stats.postings_dropped += 1
+        if exhaustive:
+            others = set(range(index))
+        stats.candidate_pairs += len(others)
+        for other in others:
+            score = score_pair(items[other], items[index], vectors[other], vector,
+                               (masses_all[other], masses_all[index]),
+                               (masses_cross[other], masses_cross[index]),
+                               document_frequency, max_specific)
+            if score:
+                links.append((score, other, index))
+    stats.linked_pairs = join_groups(links, items, sets)
     return [[items[index].id for index in group] for group in sets.groups()]
+
+
+def join_groups(links: list[tuple[float, int, int]], items: Sequence[StoryCandidate],
+                sets: UnionFind[int]) -> int:
+    """Union the linked pairs, strongest first; a link that would make a group span more than
+    :data:`SAME_LANG_DAYS` between its dated items is refused (an undated item must not chain
+    reports months apart into one story). Returns how many links were used."""
+    spans: dict[int, tuple[datetime, datetime] | None] = {}
+
+    def span_of(root: int) -> tuple[datetime, datetime] | None:
+        if root not in spans:
+            moment = as_utc(items[root].published_at)
+            spans[root] = (moment, moment) if moment else None
+        return spans[root]
+
+    used = 0
+    for _, first, second in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
+        a, b = sets.find(first), sets.find(second)
+        if a == b:
+            continue
+        span_a, span_b = span_of(a), span_of(b)
+        merged = span_a or span_b
+        if span_a and span_b:
+            merged = (min(span_a[0], span_b[0]), max(span_a[1], span_b[1]))
+            if (merged[1] - merged[0]).total_seconds() > SAME_LANG_DAYS * 86_400:
+                continue
+        sets.union(a, b)
+        spans[sets.find(a)] = merged
+        used += 1
+    return used
+
+
+def score_pair(first: StoryCandidate, second: StoryCandidate, a: Mapping[str, float],
+               b: Mapping[str, float], masses_all: tuple[float, float],
+               masses_cross: tuple[float, float], frequency: Mapping[str, int],
+               max_specific: int) -> float:
+    """The score of one candidate pair when it passes (see the module's description), else 0."""
+    shared = [f for f in a if f in b]
+    if first.lang != second.lang:
+        kept = [f for f in shared if is_cross_language(f)]
+        if len(kept) < MIN_SHARED_FEATURES or not are_close_in_time(
+                first.published_at, second.published_at):
+            return 0.0
+        score = sum(a[f] * a[f] for f in kept) / math.sqrt(masses_cross[0] * masses_cross[1])
+        return score if score >= LINK_THRESHOLD else 0.0
+    if first.source and first.source == second.source:
+        return 0.0
+    if len(shared) < MIN_SHARED_SAME_LANG or not any(
+            is_specific(f) and frequency[f] <= max_specific for f in shared):
+        return 0.0
+    if not are_close_in_time(first.published_at, second.published_at, SAME_LANG_DAYS):
+        return 0.0
+    score = sum(a[f] * a[f] for f in shared) / math.sqrt(masses_all[0] * masses_all[1])
+    return score if score >= SAME_LANG_THRESHOLD else 0.0

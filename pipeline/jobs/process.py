@@ -220,8 +220,8 @@ def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, Sourc
 
 
 def link_recent_stories(app: App, now_at: datetime | None = None) -> int:
-    """Link items about the same event (across languages) into stories; returns how many
-    items joined a story of several items."""
+    """Link items that report the same event (across languages, and within a language across
+    outlets) into stories; returns how many items joined a story of several items."""
     since_at = (now_at or datetime.now(UTC)) - STORY_WINDOW
     with app.session(readonly=True) as session:
         items = load_story_items(session, since_at)

@@ -23,12 +23,19 @@ STORY_LOCK = 0x5707_1E5
 """PostgreSQL advisory lock key held while stories are written (SQLite: the write lock)."""
 
 
+LEAD_CHARS = 3_000
+"""Characters of an item's text read for linking (its names and figures are in the lead)."""
+
+
 def load_story_items(session: Session, since_at: datetime) -> list[StoryCandidate]:
-    """Processed items collected since ``since_at`` (ids as strings), with their titles in
-    every language."""
+    """Processed items collected since ``since_at`` (ids as strings), with the lead of their
+    text (page body, else feed summary), their outlet, and their titles in every language. An
+    item without a publication date has none: linking takes it as near any other."""
     rows = session.execute(
-        select(Item.id, Item.original_lang, Item.title, Item.summary, Item.published_at,
-               Item.fetched_at)
+        select(Item.id, Item.original_lang, Item.title,
+               func.substr(Item.body, 1, LEAD_CHARS).label("body"),
+               func.substr(Item.summary, 1, LEAD_CHARS).label("summary"), Item.published_at,
+               Item.publisher, Item.source_id)
         .where(Item.status == ItemStatus.PROCESSED, Item.fetched_at >= since_at)
         .order_by(Item.id)).all()
     titles: dict[int, dict[str, str]] = {}
@@ -39,8 +46,12 @@ def load_story_items(session: Session, since_at: datetime) -> list[StoryCandidat
                 .where(ItemText.item_id.in_(ids[start:start + 1000]))):
             titles.setdefault(item_id, {})[lang] = title
     return [StoryCandidate(id=str(row.id), lang=row.original_lang or "und", title=row.title,
-                           text=row.summary, published_at=row.published_at or row.fetched_at,
-                           translated_titles=titles.get(row.id, {})) for row in rows]
+                           text=row.body or row.summary or "", published_at=row.published_at,
+                           source=row.publisher or row.source_id or "",
+                           translated_titles={lang: title for lang, title
+                                              in titles.get(row.id, {}).items()
+                                              if lang != row.original_lang})
+            for row in rows]
 
 
 def lock_stories(session: Session) -> None:
