@@ -1,17 +1,20 @@
-"""Translation quality: chrF and BLEU per engine and direction, and glossary adherence.
+"""Translation quality: chrF and BLEU per engine and direction, glossary adherence, names kept.
 
     .venv/bin/python bench/translate_quality.py [--limit N]
 
 Scores every available engine (Apertium; Argos only with real installed packages) on the
 NTREX-128 sentences of ../shared/data/parallel/ (news, 200 lines, EN/FR/ES) for the six
-directions with sacrebleu, then measures how many glossary terms of
-tests/data/translate/glossary_sentences.tsv reach the output with and without the glossary.
-Prints Markdown tables.
+directions with sacrebleu — plain, with the glossary, with the glossary and name protection —
+then measures how many glossary terms of tests/data/translate/glossary_sentences.tsv reach the
+output with and without the glossary, and how many hand-marked names of
+tests/data/translate/names_sentences.jsonl come out as written (plain `apertium`, the
+translator without name protection, and with it). Prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +31,7 @@ from pipeline.translate.translator import Translator  # noqa: E402
 NTREX = ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 GLOSSARY_SET = ROOT / "tests" / "data" / "translate" / "glossary_sentences.tsv"
+NAMES_SET = ROOT / "tests" / "data" / "translate" / "names_sentences.jsonl"
 DIRECTIONS = [("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en"), ("fr", "es"), ("es", "fr")]
 
 
@@ -61,25 +65,65 @@ def raw_apertium(lines: list[str], source: str, target: str) -> list[str]:
 
 
 def score_engines(engines: list[Engine], rows: list[dict[str, str]]) -> list[str]:
-    table = ["| engine | direction | chrF | BLEU | sentences | chrF of plain `apertium` |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    glossary = load_glossary(ROOT / "translations" / "glossary.toml")
+    table = ["| engine | direction | chrF | BLEU | chrF with glossary | chrF with glossary and "
+             "names protected | sentences | chrF of plain `apertium` |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for engine in engines:
-        translator = Translator([engine])
+        variants = [Translator([engine], protect_names=False),
+                    Translator([engine], glossary=glossary, protect_names=False),
+                    Translator([engine], glossary=glossary, protect_names=True)]
         for source, target in DIRECTIONS:
             if (source, target) not in engine.pairs():
-                table.append(f"| {engine.name} | {source}→{target} | – | – | 0 | – |")
+                table.append(f"| {engine.name} | {source}→{target} | – | – | – | – | 0 | – |")
                 continue
-            hyps = [r.text for r in translator.translate_segments(
-                [row[source] for row in rows], source, target)]
             refs = [[row[target] for row in rows]]
-            chrf = sacrebleu.corpus_chrf(hyps, refs).score
-            bleu = sacrebleu.corpus_bleu(hyps, refs).score
+            scores = []
+            for translator in variants:
+                hyps = [r.text for r in translator.translate_segments(
+                    [row[source] for row in rows], source, target)]
+                scores.append((sacrebleu.corpus_chrf(hyps, refs).score,
+                               sacrebleu.corpus_bleu(hyps, refs).score))
             plain = "–"
             if engine.name == "apertium":
                 raw = raw_apertium([row[source] for row in rows], source, target)
-                plain = f"{sacrebleu.corpus_chrf(raw, refs).score:.1f}"
-            table.append(f"| {engine.name} {engine.version} | {source}→{target} | {chrf:.1f} "
-                         f"| {bleu:.1f} | {len(hyps)} | {plain} |")
+                plain = f"{sacrebleu.corpus_chrf(raw, refs).score:.2f}"
+            table.append(f"| {engine.name} {engine.version} | {source}→{target} | "
+                         f"{scores[0][0]:.2f} | {scores[0][1]:.1f} | {scores[1][0]:.2f} | "
+                         f"{scores[2][0]:.2f} | {len(rows)} | {plain} |")
+    return table
+
+
+def names_kept(engines: list[Engine]) -> list[str]:
+    glossary = load_glossary(ROOT / "translations" / "glossary.toml")
+    rows = [json.loads(line) for line in NAMES_SET.read_text(encoding="utf-8").splitlines()]
+    table = ["| engine | direction | names | plain `apertium` | translator, names not protected "
+             "| names protected |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    totals = [0, 0, 0, 0]
+    for engine in engines:
+        plainly = Translator([engine], glossary=glossary, protect_names=False)
+        protected = Translator([engine], glossary=glossary, protect_names=True)
+        for source, target in DIRECTIONS:
+            if (source, target) not in engine.pairs():
+                continue
+            sentences = [row for row in rows if row["lang"] == source]
+            texts = [row["text"] for row in sentences]
+            outputs = [
+                raw_apertium(texts, source, target) if engine.name == "apertium" else None,
+                [r.text for r in plainly.translate_segments(texts, source, target)],
+                [r.text for r in protected.translate_segments(texts, source, target)],
+            ]
+            total = sum(len(row["names"]) for row in sentences)
+            counts = [sum(name in out for row, out in zip(sentences, variant, strict=True)
+                          for name in row["names"]) if variant is not None else 0
+                      for variant in outputs]
+            totals = [totals[0] + total, *(t + c for t, c in zip(totals[1:], counts,
+                                                                  strict=True))]
+            table.append(f"| {engine.name} | {source}→{target} | {total} | "
+                         + " | ".join(f"{c}/{total} ({c / total:.3f})" for c in counts) + " |")
+    if totals[0]:
+        table.append("| **all** | | " f"{totals[0]} | " + " | ".join(
+            f"**{c}/{totals[0]} ({c / totals[0]:.3f})**" for c in totals[1:]) + " |")
     return table
 
 
@@ -95,7 +139,8 @@ def glossary_adherence(engines: list[Engine]) -> list[str]:
             counts = []
             flagged = 0
             for used in (None, glossary):
-                results = Translator([engine], glossary=used).translate_segments(
+                results = Translator([engine], glossary=used, protect_names=used is not None
+                                     ).translate_segments(
                     [row[source] for row in rows], source, target)
                 kept = total = 0
                 for row, result in zip(rows, results, strict=True):
@@ -126,6 +171,8 @@ def main() -> None:
     print("\n".join(score_engines(engines, rows)))
     print(f"\n## Glossary adherence on {GLOSSARY_SET.name}\n")
     print("\n".join(glossary_adherence(engines)))
+    print(f"\n## Names kept as written on {NAMES_SET.name}\n")
+    print("\n".join(names_kept(engines)))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Placeholders around the engines: markup, addresses and glossary terms survive translation.
 
 Before translation, inline tags (``<a href=…>``, ``<em>``), URLs, e-mail addresses, hashtags
-and handles, and glossary terms are replaced by tokens such as ``zxq3`` that the engines copy
-through unchanged. A word-like token is the form that survives Apertium best: it moves as one
+and handles, glossary terms and proper names (:mod:`pipeline.translate.names`) are replaced by
+tokens such as ``zxq3`` that the engines copy through unchanged. A word-like token is the form
+that survives Apertium best: it moves as one
 unknown word, where ``__3__`` or ``§3`` get split around prepositions and possessives. Apertium
 capitalises the word after an unknown sentence-initial word, so that is undone when the source
 word was lower-case. After translation each token becomes the original markup, or the glossary
-term's fixed equivalent in the target language. A token the engine lost is a flag:
-``glossary_violation`` for a term, ``markup_lost`` for anything else.
+term's fixed equivalent in the target language, or the name as written. A token the engine lost
+is a flag: ``glossary_violation`` for a term or a name, ``markup_lost`` for anything else.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Literal
 
 from pipeline.translate.engines import FLAG_GLOSSARY_VIOLATION, FLAG_MARKUP_LOST
 from pipeline.translate.glossary import Glossary
+from pipeline.translate.names import KindsLookup, find_names
 
-SlotKind = Literal["markup", "verbatim", "glossary"]
+SlotKind = Literal["markup", "verbatim", "glossary", "name"]
 
 _VERBATIM = re.compile(
     r"<!--.*?-->"  # comments
@@ -52,9 +54,11 @@ class ProtectedText:
 
 
 def protect_text(
-    text: str, source: str, target: str, glossary: Glossary | None = None
+    text: str, source: str, target: str, glossary: Glossary | None = None, *,
+    names: bool = True, kinds: KindsLookup | None = None,
 ) -> ProtectedText:
-    """Replace markup, addresses and glossary terms of ``text`` by placeholder tokens."""
+    """Replace markup, addresses, glossary terms and (with ``names``) proper names of ``text``
+    by placeholder tokens."""
     spans: list[tuple[int, int, str, SlotKind]] = []
     for m in _VERBATIM.finditer(text):
         kind: SlotKind = "markup" if m.group(0).startswith("<") else "verbatim"
@@ -63,6 +67,10 @@ def protect_text(
         for g in glossary.find_terms(text, source, target):
             if not any(g.start < end and start < g.end for start, end, _, _ in spans):
                 spans.append((g.start, g.end, g.target_text, "glossary"))
+    if names:
+        for n in find_names(text, source, kinds):
+            if not any(n.start < end and start < n.end for start, end, _, _ in spans):
+                spans.append((n.start, n.end, n.text, "name"))
     if not spans:
         return ProtectedText(text)
     spans.sort()
@@ -102,5 +110,6 @@ def restore_text(translated: str, protected: ProtectedText) -> tuple[str, tuple[
 
         text, count = pattern.subn(_put_back, text)
         if count == 0:
-            flags[FLAG_GLOSSARY_VIOLATION if slot.kind == "glossary" else FLAG_MARKUP_LOST] = None
+            lost = slot.kind in ("glossary", "name")
+            flags[FLAG_GLOSSARY_VIOLATION if lost else FLAG_MARKUP_LOST] = None
     return text, tuple(flags)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pipeline.errors import TranslationError
 from pipeline.records import ItemText
 from pipeline.states import TextState
+from pipeline.translate.apertium import ApertiumEngine
 from pipeline.translate.engines import (
     FLAG_ALREADY_TARGET,
     FLAG_GLOSSARY_VIOLATION,
@@ -27,6 +28,7 @@ from pipeline.translate.engines import (
     merge_flags,
 )
 from pipeline.translate.glossary import Glossary
+from pipeline.translate.lexicon import ApertiumLexicon
 from pipeline.translate.memory import TranslationMemory
 from pipeline.translate.protect import protect_text, restore_text
 from pipeline.translate.quality import check_translation, is_in_language
@@ -47,8 +49,14 @@ class Translator:
         memory: TranslationMemory | None = None,
         glossary: Glossary | None = None,
         pair_engines: Mapping[tuple[str, str], Sequence[str]] | None = None,
+        protect_names: bool = True,
+        lexicon: ApertiumLexicon | None = None,
     ) -> None:
         self.engines = list(engines)
+        self.protect_names = protect_names
+        """Keep proper names as written (see :mod:`pipeline.translate.names`)."""
+        self.lexicon = lexicon if lexicon is not None else ApertiumLexicon()
+        """What the rule-based engine knows of a name (see :mod:`pipeline.translate.lexicon`)."""
         self.memory = memory
         self.glossary = glossary
         self.pair_engines = dict(pair_engines or {})
@@ -132,7 +140,9 @@ class Translator:
         todo = [s for s in sentences if s not in done]
         if not todo:
             return done
-        protected = [protect_text(s, source, target, self.glossary) for s in todo]
+        kinds = self.lexicon.kinds if self._uses_apertium(source, target, engine) else None
+        protected = [protect_text(s, source, target, self.glossary, names=self.protect_names,
+                                  kinds=kinds) for s in todo]
         raw = self._run_engines([p.text for p in protected], source, target, engine)
         remembered: dict[str, list[tuple[str, str]]] = {}
         for sentence, prot, result in zip(todo, protected, raw, strict=True):
@@ -149,6 +159,11 @@ class Translator:
             for label, pairs in remembered.items():
                 self.memory.remember(source, target, pairs, "machine", label or None)
         return done
+
+    def _uses_apertium(self, source: str, target: str, engine: str | None) -> bool:
+        """The first engine for the pair is Apertium: its lexicon tells which names it knows."""
+        order = self.candidates(source, target, engine)
+        return bool(order) and isinstance(order[0], ApertiumEngine)
 
     def _check(self, source_text: str, text: str, source: str, target: str) -> tuple[str, ...]:
         """Quality flags that can be computed from the two texts alone (memory hits too)."""
