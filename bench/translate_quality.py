@@ -28,7 +28,10 @@ from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary  # noq
 from pipeline.translate.engines import Engine  # noqa: E402
 from pipeline.translate.translator import Translator  # noqa: E402
 
-NTREX = ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
+NTREX = next((base / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
+              for base in (ROOT.parent, ROOT.parent.parent)
+              if (base / "shared/data/parallel/ntrex128").is_dir()),
+             ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv")
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 GLOSSARY_SET = ROOT / "tests" / "data" / "translate" / "glossary_sentences.tsv"
 NAMES_SET = ROOT / "tests" / "data" / "translate" / "names_sentences.jsonl"

@@ -88,10 +88,26 @@ Olímpico Police Policía Army Armée Ejército Navy Force Forces Fuerza Fuerzas
 Iniciativa President Président Presidente Prime Premier Primer Chancellor Chancelier
 Canciller King Roi Rey Queen Reine Reina Pope Pape Papa Church Église Iglesia Palace Palais
 Palacio Castle Château Castillo Museum Musée Museo Cathedral Cathédrale Catedral Community
-Communauté Comunidad Society Société Sociedad Foundation Fondation Fundación
+Communauté Comunidad Society Société Sociedad Foundation Fondation Fundación Officer Chief
+Executive Commissioner Commissaire Comisario Ambassador Ambassadeur Embajador Mayor Maire
+Alcalde Governor Gouverneur Gobernador Chairman Chairwoman Chair Speaker Spokesman Spokeswoman
+Spokesperson Porte-parole Portavoz Deputy Député Diputado Diputada Presiding
 """)
 """Words of names that have a translation ("Ministerio de Hacienda", "World Bank"): a run of
 capitalised words holding one of them is left to the engine."""
+FUNCTION_WORDS = _words("""
+in on at for from with by to as of one two three this that these those his her its their our my
+your some many most all both each every after before when while if but and or so yet although
+because since during under over between among against without within into through across despite
+like unlike such there here what which who how why where then now also only just even
+en dans pour par avec sans selon après avant depuis pendant lors quand si mais ou donc or ni car
+ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes tout tous toute toutes
+comme aussi encore déjà puis alors ainsi chez vers sous sur entre contre
+por para con sin según tras desde durante cuando mientras aunque pero si como este esta estos
+estas ese esa esos esas aquel su sus nuestro nuestra todo todos toda todas también ya luego
+entonces así hacia bajo sobre entre contra otro otra otros otras cada
+""")
+"""Words that open a sentence with a capital without being names ("In June", "Mientras…")."""
 NAME_INTRODUCERS = _words("""
 party parti partido coalition coalición group groupe grupo league ligue liga cup coupe copa
 prize prix premio president président presidente king roi rey queen reine reina pope pape papa
@@ -105,6 +121,10 @@ Detective Judge Juez Juge Senator Senador Sénateur Lord Lady Prince Príncipe P
 Princesse Saint San Santa Sainte St
 """)
 """Titles before a name: translated, so left out of it ("Reverendo David Johnson")."""
+CALENDAR = _words("""
+January February March April May June July August September October November December
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+""")
 COMMON_CAPITALISED = _words("""
 January February March April May June July August September October November December
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday North South East West Northern
@@ -189,11 +209,18 @@ def _candidates(text: str, lang: str) -> list[NameSpan]:
             continue
         end = _run_end(words, index, lang)
         start = index
-        for position in [*range(index + 1, end), end]:
-            if position == end or words[position].group(0).lower() in CONJUNCTIONS:
+        for position in [*range(index, end), end]:
+            word = words[position].group(0).lower() if position < end else ""
+            if position == end or word in CONJUNCTIONS or _is_breaker(word):
                 # "Vicente Plata y el Presidente de…": a conjunction parts two names
-                if start < position:
-                    spans.extend(_names_in_run(text, words, start, words[start:position], lang))
+                part = words[start:position]
+                while (start > index and part and len(part) > 1
+                       and part[0].group(0).lower() in PARTICLES[lang]):
+                    part = part[1:]  # "… English of the Parties": not "of the Parties"
+                while part and part[-1].group(0).lower() in PARTICLES[lang]:
+                    part = part[:-1]
+                if part:
+                    spans.extend(_names_in_run(text, words, words.index(part[0]), part, lang))
                 start = position + 1
         index = end
     return _without_overlaps(spans)
@@ -214,7 +241,9 @@ def _names_in_run(text: str, words: list[re.Match[str]], index: int, run: list[r
         if not keep_article:
             first = 1
             at_start = False
-    while first < len(run) - 1 and run[first].group(0).lower().rstrip(".") in TITLES:
+    while first < len(run) - 1 and (
+            run[first].group(0).lower().rstrip(".") in TITLES
+            or (at_start and first == 0 and run[0].group(0).lower() in FUNCTION_WORDS)):
         first += 1
         at_start = False
     run = run[first:]
@@ -292,6 +321,19 @@ def _is_title_case(words: list[re.Match[str]]) -> bool:
     """An English-style headline: every word of four letters or more is capitalised."""
     long_words = [m.group(0) for m in words if len(m.group(0)) >= 4 and m.group(0).isalpha()]
     return len(long_words) >= 3 and all(w[0].isupper() for w in long_words)
+
+
+def _is_breaker(word: str) -> bool:
+    """A capitalised word with a translation inside a run: a language or people ("Welsh
+    Conservative", "Yorkshire English"), a month or a day."""
+    return word in language_names() or word in CALENDAR
+
+
+@lru_cache(maxsize=1)
+def language_names() -> frozenset[str]:
+    """Names of languages in FR, EN and ES (CLDR): in English they name the people too."""
+    return frozenset(name.lower() for lang in LANGS
+                     for name in Locale(lang).languages.values() if " " not in name)
 
 
 def _is_place(name: str, lang: str) -> bool:
