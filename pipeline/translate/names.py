@@ -148,7 +148,7 @@ def find_names(text: str, lang: str, kinds: KindsLookup | None = None) -> list[N
     With ``kinds`` (an engine's lexicon), a name the engine knows as a name or does not know at
     all is left to it (it maps "Londres" to "London", copies "Harlem"), and leading function
     words or titles are left out ("Mientras Willoughby", "Reverendo David Johnson")."""
-    spans = _candidates(text, lang)
+    spans = candidate_names(text, lang)
     if kinds is None or not spans:
         return spans
     known = kinds([span.text for span in spans], lang)
@@ -188,7 +188,8 @@ def _refine(span: NameSpan, units: tuple[tuple[str, Kind], ...] | None) -> NameS
     return replace(span, start=span.start + offset + lead, text=span.text[offset + lead:])
 
 
-def _candidates(text: str, lang: str) -> list[NameSpan]:
+def candidate_names(text: str, lang: str) -> list[NameSpan]:
+    """The names found by the word lists alone (before asking the engine's lexicon)."""
     if lang not in LANGS or not text.strip():
         return []
     letters = [c for c in text if c.isalpha()]

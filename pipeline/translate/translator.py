@@ -30,6 +30,7 @@ from pipeline.translate.engines import (
 from pipeline.translate.glossary import Glossary
 from pipeline.translate.lexicon import ApertiumLexicon
 from pipeline.translate.memory import TranslationMemory
+from pipeline.translate.names import candidate_names
 from pipeline.translate.protect import protect_text, restore_text
 from pipeline.translate.quality import check_translation, is_in_language
 from pipeline.translate.segment import Piece, join_pieces, split_paragraphs, split_sentences
@@ -140,7 +141,10 @@ class Translator:
         todo = [s for s in sentences if s not in done]
         if not todo:
             return done
-        kinds = self.lexicon.kinds if self._uses_apertium(source, target, engine) else None
+        kinds = None
+        if self.protect_names and self._uses_apertium(source, target, engine):
+            kinds = self.lexicon.kinds  # one analyser run for the whole batch, then cached
+            kinds([n.text for s in todo for n in candidate_names(s, source)], source)
         protected = [protect_text(s, source, target, self.glossary, names=self.protect_names,
                                   kinds=kinds) for s in todo]
         raw = self._run_engines([p.text for p in protected], source, target, engine)
