@@ -48,10 +48,7 @@ def load_story_items(session: Session, since_at: datetime) -> list[StoryCandidat
     return [StoryCandidate(id=str(row.id), lang=row.original_lang or "und", title=row.title,
                            text=row.body or row.summary or "", published_at=row.published_at,
                            source=row.publisher or row.source_id or "",
-                           translated_titles={lang: title for lang, title
-                                              in titles.get(row.id, {}).items()
-                                              if lang != row.original_lang})
-            for row in rows]
+                           translated_titles=titles.get(row.id, {})) for row in rows]
 
 
 def lock_stories(session: Session) -> None:
