@@ -18,9 +18,11 @@ Both rules need a rare feature in common: a name, figure or day that at most
 :data:`RARE_SHARE` of the items have (a specific fact, within a language). So candidate pairs
 come from an inverted index of rare features only, keyed by period of :data:`SAME_LANG_DAYS`
 days: no pair that the rules accept is missed (a test checks this against comparing all pairs),
-no posting list is ever cut, and a list is never longer than the rare-feature limit, so the work
-grows with the number of items, not with all pairs. Linked pairs are joined with union-find,
-strongest first, never into a group that spans more than :data:`SAME_LANG_DAYS` days.
+no posting list is ever cut, and a list is never longer than the rare-feature limit (at most
+:data:`MAX_RARE_ITEMS`), so the candidate pairs grow linearly once 1 % of the items reaches that
+limit (about 100k items; below it they grow faster: see docs/benchmarks.md). Linked pairs are
+joined with union-find, strongest first, never into a group that spans more than
+:data:`SAME_LANG_DAYS` days.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ MAX_RARE_ITEMS = 1_000
 """A feature is rare when at most this share of the items have it (at least 10, at most 1,000
 items). Two reports of one story share at least one rare feature (a name, a figure, a day):
 "4 pour 1000" is in every item about the Initiative and tells none of them apart. (At 100k
-items a limit of 100 cost a fifth of the cross-language recall and saved no time.)"""
+items a limit of 100 cost a fifth of the cross-language recall; it saved up to a quarter of
+the linking time.)"""
 MIN_SHARED_SAME_LANG = 4
 WEIGHTS = {"place": 1.0, "name": 1.0, "pair": 0.5, "number": 1.5, "day": 1.5, "word": 0.5,
            "term": 0.5}
