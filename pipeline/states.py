@@ -119,6 +119,22 @@ class SubscriberStatus(StrEnum):
     """Suppressed after a spam complaint (ARF)."""
 
 
+class SubmissionKind(StrEnum):
+    LINK = "link"
+    """An address: collected like any article page (safe fetcher, extraction, dedupe)."""
+    TEXT = "text"
+    """A title and a summary written by the ambassador: classified straight away."""
+
+
+class TokenPurpose(StrEnum):
+    """What a signed single-use link sets a password for (pipeline.store.invitations)."""
+
+    INVITE = "invite"
+    """A new account, made when the link is followed."""
+    RESET = "reset"
+    """A new password for an existing account (every session of it ends)."""
+
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     OK = "ok"
@@ -128,7 +144,13 @@ class RunStatus(StrEnum):
 
 
 class SubmissionStatus(StrEnum):
-    """What an ambassador sees of their submission."""
+    """What an ambassador sees of their submission.
+
+    The column stores how far the submission itself went (``received`` until its item is
+    collected and processed, then ``in_inbox``; ``failed``; ``returned``); ``in_edition`` and
+    ``published`` are read from the editions holding its item
+    (:func:`pipeline.store.submissions.list_submissions`), so that nothing else has to keep
+    the submission in step."""
 
     RECEIVED = "received"
     IN_INBOX = "in_inbox"
@@ -150,8 +172,10 @@ __all__ = [
     "ItemStatus",
     "Role",
     "RunStatus",
+    "SubmissionKind",
     "SubmissionStatus",
     "SubscriberStatus",
     "TextState",
+    "TokenPurpose",
     "may_replace",
 ]

@@ -33,9 +33,11 @@ from pipeline.states import (
     ItemStatus,
     Role,
     RunStatus,
+    SubmissionKind,
     SubmissionStatus,
     SubscriberStatus,
     TextState,
+    TokenPurpose,
 )
 from pipeline.store.types import LanguageStates, UTCDateTime, state_column
 
@@ -184,19 +186,43 @@ class Classification(Base):
 
 
 class Submission(Base):
-    """A link or short text an ambassador submitted from their region."""
+    """A link or short text an ambassador submitted from their region (pipeline.store.
+    submissions; the portal: pipeline.jobs.submissions)."""
 
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     region: Mapped[str | None] = mapped_column(String(40))
+    """The ambassador's region (fixed by their account), or the one a team member chose."""
+    kind: Mapped[SubmissionKind] = state_column(SubmissionKind, "kind", 8,
+                                                SubmissionKind.TEXT)
     url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    """The summary the ambassador wrote (a text's words; for a link, optional)."""
     lang: Mapped[str | None] = mapped_column(String(8))
+    theme: Mapped[str | None] = mapped_column(String(40))
+    """The theme the ambassador suggests (a theme id): first among the item's themes."""
+    image_url: Mapped[str | None] = mapped_column(Text)
+    """An image the ambassador offers (http(s) only; stored, never fetched)."""
+    image_credit: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[SubmissionStatus] = state_column(SubmissionStatus, "status", 24,
                                                     SubmissionStatus.RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL", use_alter=True), index=True)
+    """The item it became, or the item already collected that it names (then
+    ``duplicate``: the ambassador is a second source of that item)."""
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    returned_by: Mapped[str | None] = mapped_column(String(100))
+    returned_at: Mapped[datetime | None]
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    """Why an editor sent it back, for the ambassador."""
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The run collecting it now (a lease: pipeline.store.leases)."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class Edition(Base):
@@ -295,6 +321,48 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     language: Mapped[str | None] = mapped_column(String(8))
     """The web interface's language (fr, en, es); None follows the browser's Accept-Language."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    """Where invitations, password links and an ambassador's weekly digest go."""
+    deactivated_at: Mapped[datetime | None]
+    """Set by an administrator: the account can no longer sign in, its sessions are gone."""
+
+
+class Invitation(Base):
+    """A signed single-use link to set a password: an invitation (the account is made when
+    it is followed) or a password reset. The link carries only ``nonce``, signed with
+    ``PIPELINE_SECRET_KEY`` (itsdangerous); ``used_at`` makes it single-use
+    (pipeline.store.invitations)."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = state_column(TokenPurpose, "purpose", 8,
+                                                 TokenPurpose.INVITE)
+    name: Mapped[str] = mapped_column(String(100))
+    """The account's name (made on acceptance for an invitation)."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[Role] = state_column(Role, "role", 16, Role.AMBASSADOR)
+    region: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(8))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    """The account a reset is for, or the one an accepted invitation made."""
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AmbassadorDigest(Base):
+    """One weekly digest sent to one ambassador: a job run twice in a week sends it once."""
+
+    __tablename__ = "ambassador_digests"
+    __table_args__ = (UniqueConstraint("user_id", "week"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    """ISO week, ``2026-W48``."""
+    sent_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
 class AuditEntry(Base):
