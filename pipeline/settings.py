@@ -73,11 +73,27 @@ class Settings:
         "food-security", "land-restoration", "other"), metadata={"each_of": lambda: section_ids()})
     """Order of the Press Review's sections: theme ids and ``other`` (relevant items with no
     theme); the Initiative's own news first by default."""
+    data_dir: Path = Path("")
+    """Where the team's edits of the taxonomy and the glossary are kept (``taxonomy.toml``,
+    ``glossary.toml``); ``<var_dir>/data`` by default. The first save from the web app copies
+    the bundled file there; from then on the pipeline reads the copy (pipeline.teamfiles)."""
+    submissions_in_web: bool = True
+    """The web app collects, classifies and translates an ambassador's submission as soon as
+    it is received (in a background thread); off: ``pipeline submissions process`` (or the
+    scheduler) does, and the web host makes no outbound request."""
+    submissions_per_hour: int = field(default=30, metadata={"range": (1, 10_000)})
+    """Submissions one account may make in an hour; more are refused (nothing is stored)."""
+    invitation_days: int = field(default=7, metadata={"range": (1, 90)})
+    """How long an invitation link stays valid (a password reset link: one day)."""
 
     @property
     def pair_engines(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """``translation_pairs`` parsed (validated by :func:`load_settings`)."""
         return parse_pair_engines(self.translation_pairs)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir if str(self.data_dir) not in ("", ".") else self.var_dir / "data"
 
     @property
     def resolved_database_url(self) -> str:
