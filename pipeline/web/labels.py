@@ -6,7 +6,7 @@ serves both.
 
 from __future__ import annotations
 
-from pipeline.states import EditionStatus, Role
+from pipeline.states import EditionStatus, Role, SubmissionStatus
 from pipeline.web.i18n import N_
 
 PUBLICATIONS = {"press-review": N_("Press Review"), "newsletter": N_("Newsletter")}
@@ -53,3 +53,21 @@ REGIONS = {
     "oceania": N_("Oceania"),
     "global": N_("Global"),
 }
+
+THEMES = {theme: SECTIONS[f"theme-{theme}"] for theme in (
+    "soil-carbon", "practices", "policy", "finance", "science", "food-security",
+    "land-restoration", "initiative")}
+"""Theme ids by their section's name."""
+
+SUBMISSION_STATUSES = {
+    SubmissionStatus.RECEIVED: N_("Received"),
+    SubmissionStatus.IN_INBOX: N_("In the inbox"),
+    SubmissionStatus.IN_EDITION: N_("In an edition"),
+    SubmissionStatus.PUBLISHED: N_("Published"),
+    SubmissionStatus.RETURNED: N_("Returned"),
+    SubmissionStatus.FAILED: N_("Could not be collected"),
+}
+
+WRITTEN_LANGUAGES = {"fr": "français", "en": "English", "es": "español", "pt": "português",
+                     "de": "Deutsch", "it": "italiano"}
+"""Languages a submission or a source may be written in, each named in itself."""
