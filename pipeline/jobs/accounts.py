@@ -94,6 +94,8 @@ def sign_in(app: App, name: str, password: str, *, client: Client,
         per_account = count_login_failures(db, since_at=since_at, account=account)
         per_address = count_login_failures(db, since_at=since_at, ip=client.ip)
         user = find_user(db, name.strip())
+        if user is not None and user.deactivated_at is not None:
+            user = None  # a deactivated account gets the same answer as a wrong password
         stored = user.password_hash if user is not None else None
     if per_account >= MAX_FAILURES_PER_ACCOUNT or per_address >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts("too many refused sign-ins: wait a few minutes, then try again",
@@ -117,7 +119,7 @@ def sign_in(app: App, name: str, password: str, *, client: Client,
         purge_sessions(db, now_at=now_at, policy=policy)
         clear_login_failures(db, account=account)
         row = get_user_by_id(db, user.id)
-        if row is None:  # deleted meanwhile
+        if row is None or row.deactivated_at is not None:  # deleted or deactivated meanwhile
             raise SignInRefused("wrong name or password")
         if new_hash is not None:
             set_password_hash(row, new_hash)
@@ -134,8 +136,8 @@ def open_session(app: App, user_id: int, *, client: Client, policy: SessionPolic
     """A fresh session for an account that just proved who it is (after a password change)."""
     with app.session() as db:
         row = get_user_by_id(db, user_id)
-        if row is None:
-            raise SignInRefused("this account no longer exists")
+        if row is None or row.deactivated_at is not None:
+            raise SignInRefused("this account cannot sign in")
         token, session_row = create_session(db, row.id, now_at=_now(), policy=policy,
                                             ip=client.ip, user_agent=client.user_agent)
         return token, Visitor(actor_of(row), row.language, session_row.csrf_token,
