@@ -1,0 +1,166 @@
+"""Writing ``sources.toml`` back from the web app, the file staying the source of truth.
+
+The administrator may edit the file by hand at any time; the sources page changes it with
+tomlkit, which keeps comments, blank lines, key order and quoting as they were, and changes
+only the keys it sets. Before the file is replaced, the new text is written beside it and
+read by :func:`pipeline.config.load_sources`: exactly what the command line does, so a
+change the command line would refuse is refused with the same message, and the file is never
+left half-written (``os.replace``). A change carries the digest of the file the page showed;
+if the file changed since (by hand, or from another page), nothing is written
+(:class:`~pipeline.errors.FileChanged`). Writers of one file take a lock on its folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import AoT, Array, InlineTable, Table
+
+from pipeline.config import MAX_SOURCES_FILE_BYTES, load_sources
+from pipeline.errors import ConfigError, FileChanged
+from pipeline.records import SourceSpec
+
+Change = Callable[[tomlkit.TOMLDocument], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesFile:
+    """The file as read now: its text's digest (what a change must name), and its sources,
+    or the error that makes the command line refuse it."""
+
+    path: Path
+    digest: str
+    specs: list[SourceSpec]
+    error: str | None = None
+
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_SOURCES_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def read_sources_file(path: Path) -> SourcesFile:
+    data = _read_bytes(path)
+    if not path.exists():
+        return SourcesFile(path, digest_of(b""), [])
+    try:
+        specs = load_sources(path)
+    except ConfigError as exc:
+        return SourcesFile(path, digest_of(data), [], str(exc))
+    return SourcesFile(path, digest_of(data), specs)
+
+
+@contextlib.contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on the file's folder (the file itself is replaced, not rewritten,
+    so a lock on it would not outlive a write)."""
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(folder, fcntl.LOCK_UN)
+        os.close(folder)
+
+
+def _sources_array(document: tomlkit.TOMLDocument) -> AoT | Array:
+    if "sources" not in document:
+        document.append("sources", tomlkit.aot())
+    sources = document["sources"]
+    if not isinstance(sources, AoT | Array):
+        raise ConfigError("expected an array of tables ([[sources]])", path="sources")
+    return sources
+
+
+def find_table(document: tomlkit.TOMLDocument, source_id: str) -> Table | InlineTable:
+    for table in _sources_array(document):
+        if isinstance(table, Table | InlineTable) and table.get("id") == source_id:
+            return table
+    raise ConfigError(f"no source {source_id!r} in the file", path="id")
+
+
+def set_values(table: Table | InlineTable, values: Mapping[str, Any]) -> None:
+    """Set keys (None removes one); keys already there keep their place and comments."""
+    for key, value in values.items():
+        if value is None:
+            if key in table:
+                del table[key]
+        elif table.get(key) != value:
+            table[key] = value
+
+
+def set_source(source_id: str, values: Mapping[str, Any]) -> Change:
+    def change(document: tomlkit.TOMLDocument) -> None:
+        set_values(find_table(document, source_id), values)
+    return change
+
+
+def add_source(values: Mapping[str, Any]) -> Change:
+    """A new ``[[sources]]`` table at the end of the file."""
+    def change(document: tomlkit.TOMLDocument) -> None:
+        sources = _sources_array(document)
+        table: Table | InlineTable = tomlkit.table() if isinstance(sources, AoT) else \
+            tomlkit.inline_table()
+        for key, value in values.items():
+            if value is not None:
+                table[key] = value
+        if isinstance(table, Table) and len(sources):
+            table.trivia.indent = "\n"  # a blank line before it, as between the others
+        sources.append(table)
+    return change
+
+
+def edit_sources_file(path: Path, expected_digest: str, change: Change) -> SourcesFile:
+    """Apply ``change`` to the file if it is still the one read with ``expected_digest``,
+    check the result as the command line would, and replace the file atomically."""
+    with folder_lock(path):
+        data = _read_bytes(path)
+        if digest_of(data) != expected_digest:
+            raise FileChanged("the file changed since this page was opened (edited by hand, "
+                              "or from another page): nothing was written; reload to see it",
+                              file=str(path))
+        try:
+            document = tomlkit.parse(data.decode("utf-8"))
+        except (TOMLKitError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+        change(document)
+        text = tomlkit.dumps(document)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            try:
+                specs = load_sources(Path(temporary))
+            except ConfigError as exc:
+                raise ConfigError(str(exc).replace(temporary, str(path))) from None
+            if path.exists():
+                os.chmod(temporary, path.stat().st_mode & 0o7777)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+    return SourcesFile(path, digest_of(text.encode("utf-8")), specs)
+
+
+__all__ = ["SourcesFile", "add_source", "digest_of", "edit_sources_file", "find_table",
+           "read_sources_file", "set_source", "set_values"]
