@@ -12,23 +12,18 @@ if the file changed since (by hand, or from another page), nothing is written
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, InlineTable, Table
 
 from pipeline.config import MAX_SOURCES_FILE_BYTES, load_sources
-from pipeline.errors import ConfigError, FileChanged
+from pipeline.errors import ConfigError
 from pipeline.records import SourceSpec
+from pipeline.teamfiles import digest_of, edit_toml_file, read_bytes
 
 Change = Callable[[tomlkit.TOMLDocument], None]
 
@@ -44,22 +39,8 @@ class SourcesFile:
     error: str | None = None
 
 
-def digest_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_SOURCES_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return b""
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
-
-
 def read_sources_file(path: Path) -> SourcesFile:
-    data = _read_bytes(path)
+    data = read_bytes(path, MAX_SOURCES_FILE_BYTES)
     if not path.exists():
         return SourcesFile(path, digest_of(b""), [])
     try:
@@ -67,19 +48,6 @@ def read_sources_file(path: Path) -> SourcesFile:
     except ConfigError as exc:
         return SourcesFile(path, digest_of(data), [], str(exc))
     return SourcesFile(path, digest_of(data), specs)
-
-
-@contextlib.contextmanager
-def folder_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on the file's folder (the file itself is replaced, not rewritten,
-    so a lock on it would not outlive a write)."""
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(folder, fcntl.LOCK_UN)
-        os.close(folder)
 
 
 def _sources_array(document: tomlkit.TOMLDocument) -> AoT | Array:
@@ -131,34 +99,9 @@ def add_source(values: Mapping[str, Any]) -> Change:
 
 def edit_sources_file(path: Path, expected_digest: str, change: Change) -> SourcesFile:
     """Apply ``change`` to the file if it is still the one read with ``expected_digest``,
-    check the result as the command line would, and replace the file atomically."""
-    with folder_lock(path):
-        data = _read_bytes(path)
-        if digest_of(data) != expected_digest:
-            raise FileChanged("the file changed since this page was opened (edited by hand, "
-                              "or from another page): nothing was written; reload to see it",
-                              file=str(path))
-        try:
-            document = tomlkit.parse(data.decode("utf-8"))
-        except (TOMLKitError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
-        change(document)
-        text = tomlkit.dumps(document)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            try:
-                specs = load_sources(Path(temporary))
-            except ConfigError as exc:
-                raise ConfigError(str(exc).replace(temporary, str(path))) from None
-            if path.exists():
-                os.chmod(temporary, path.stat().st_mode & 0o7777)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+    check the result as the command line would (:func:`~pipeline.config.load_sources`), and
+    replace the file atomically."""
+    text, specs = edit_toml_file(path, path, expected_digest, change, check=load_sources)
     return SourcesFile(path, digest_of(text.encode("utf-8")), specs)
 
 

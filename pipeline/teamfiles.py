@@ -17,12 +17,26 @@ read and the glossary page edits it in place.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from pipeline.classify.taxonomy import DEFAULT_TAXONOMY_PATH, Taxonomy, load_taxonomy
+from pipeline.errors import ConfigError, FileChanged
 from pipeline.settings import Settings
+
+T = TypeVar("T")
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 TAXONOMY_FILE = "taxonomy.toml"
 GLOSSARY_FILE = "glossary.toml"
@@ -83,6 +97,89 @@ def _compiled(path: str, mtime_ns: int, size: int) -> Taxonomy:
     return load_taxonomy(path)
 
 
-__all__ = ["bundled_glossary_path", "bundled_taxonomy_path", "glossary_edit_path",
-           "glossary_is_named", "glossary_path", "taxonomy_edit_path", "taxonomy_path",
-           "team_taxonomy"]
+# --- changing a team file: read, check it is the one the page showed, change, check, replace --
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes (b"" when there is none), read up to one byte past ``limit``."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
+
+
+@contextlib.contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on the file's folder (the file itself is replaced, not rewritten,
+    so a lock on it would not outlive a write)."""
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(folder, fcntl.LOCK_UN)
+        os.close(folder)
+
+
+def edit_toml_file(read_path: Path, write_path: Path, expected_digest: str,
+                   change: Callable[[tomlkit.TOMLDocument], None],
+                   check: Callable[[Path], T]) -> tuple[str, T]:
+    """Change a TOML file with tomlkit (comments, order and quoting kept), if it is still the
+    one whose bytes had ``expected_digest``; ``check`` reads the result from a file beside
+    the target before it replaces it atomically (the same reader the pipeline uses, so what
+    it would refuse is refused). ``read_path`` may be the bundled file a first edit copies
+    to ``write_path``. Returns the new text and what ``check`` read."""
+    write_path.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(write_path):
+        data = read_bytes(read_path)
+        if digest_of(data) != expected_digest:
+            raise FileChanged("the file changed since this page was opened (edited by hand, "
+                              "or from another page): nothing was written; reload to see it",
+                              file=str(read_path))
+        if len(data) > MAX_FILE_BYTES:
+            raise ConfigError("file too large", file=str(read_path))
+        try:
+            document = tomlkit.parse(data.decode("utf-8"))
+        except (TOMLKitError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"not valid TOML: {exc}", file=str(read_path)) from None
+        change(document)
+        text = tomlkit.dumps(document)
+        handle, temporary = tempfile.mkstemp(prefix=f".{write_path.name}.", suffix=".tmp",
+                                             dir=write_path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            try:
+                checked = check(Path(temporary))
+            except ConfigError as exc:
+                raise ConfigError(str(exc).replace(temporary, str(write_path)),
+                                  path=exc.path) from None
+            if write_path.exists():
+                os.chmod(temporary, write_path.stat().st_mode & 0o7777)
+            os.replace(temporary, write_path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+    return text, checked
+
+
+__all__ = [
+    "bundled_glossary_path",
+    "bundled_taxonomy_path",
+    "digest_of",
+    "edit_toml_file",
+    "folder_lock",
+    "glossary_edit_path",
+    "glossary_is_named",
+    "glossary_path",
+    "read_bytes",
+    "taxonomy_edit_path",
+    "taxonomy_path",
+    "team_taxonomy",
+]
