@@ -158,8 +158,9 @@ def edit_toml_file(read_path: Path, write_path: Path, expected_digest: str,
             try:
                 checked = check(Path(temporary))
             except ConfigError as exc:
-                raise ConfigError(str(exc).replace(temporary, str(write_path)),
-                                  path=exc.path) from None
+                refused = ConfigError(str(exc).replace(temporary, str(write_path)))
+                refused.path = exc.path
+                raise refused from None
             if write_path.exists():
                 os.chmod(temporary, write_path.stat().st_mode & 0o7777)
             os.replace(temporary, write_path)

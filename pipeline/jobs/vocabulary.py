@@ -138,7 +138,7 @@ def _changed_text(read_path: Path, change: Change) -> str:
 
 
 def _as_form_error(exc: ConfigError) -> FormError:
-    return FormError(str(exc), path="file", code="invalid")
+    return FormError(str(exc), path="", code="invalid")
 
 
 # --- taxonomy ------------------------------------------------------------------------------
@@ -269,9 +269,10 @@ def term_change(index: int | None, values: Mapping[str, str] | None) -> Change:
         if index is None:
             table = tomlkit.table()
             table.trivia.indent = "\n" if len(terms) else ""
-            for lang, text in cleaned.items():
-                if text:
-                    table[lang] = text
+            first = list(terms[0]) if len(terms) else []  # the file's own order of languages
+            for lang in sorted(cleaned, key=lambda x: first.index(x) if x in first else 9):
+                if cleaned[lang]:
+                    table[lang] = cleaned[lang]
             terms.append(table)
             return
         existing = terms[index]

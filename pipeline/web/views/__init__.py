@@ -5,7 +5,15 @@ A new room adds its module here and a row per view to ``tests/web/routes.py``.""
 from __future__ import annotations
 
 from pipeline.web.routing import View
-from pipeline.web.views import account, admin_sources, admin_users, auth, editions, portal
+from pipeline.web.views import (
+    account,
+    admin_sources,
+    admin_users,
+    admin_vocabulary,
+    auth,
+    editions,
+    portal,
+)
 
 VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *portal.VIEWS,
-                          *admin_users.VIEWS, *admin_sources.VIEWS)
+                          *admin_users.VIEWS, *admin_sources.VIEWS, *admin_vocabulary.VIEWS)
