@@ -419,6 +419,63 @@ def users_passwd(app: App, name: str, password_stdin: bool, by: str | None) -> N
     click.echo(f"password of {name} changed; {ended} session(s) signed out")
 
 
+@users.command("invite")
+@click.argument("name")
+@click.option("--email", required=True, help="Where the invitation goes.")
+@click.option("--role", default="ambassador", show_default=True,
+              type=click.Choice([r.value for r in Role]))
+@click.option("--region", default=None, help="The ambassador's region (a region id).")
+@click.option("--language", default=None, type=click.Choice(["fr", "en", "es"]),
+              help="Language of the invitation.")
+@by_option()
+@pass_app
+def users_invite(app: App, name: str, email: str, role: str, region: str | None,
+                 language: str | None, by: str | None) -> None:
+    """Invite a person by email: a single-use link to choose a password (PIPELINE_SMTP_URL,
+    PIPELINE_SECRET_KEY). The link is printed too."""
+    from pipeline.jobs.invitations import invite
+
+    sent = invite(app, acting(app, by), name=name, email=email, role=role, region=region,
+                  language=language)
+    if sent.mail_error:
+        click.echo(f"warning: the invitation was not mailed: {sent.mail_error}", err=True)
+    click.echo(sent.link)
+
+
+@cli.group()
+def submissions() -> None:
+    """The ambassadors' submissions."""
+
+
+@submissions.command("process")
+@pass_app
+def submissions_process(app: App) -> None:
+    """Collect, classify and translate every submission received and not yet done (the web
+    app does it as they arrive; this catches up after a restart)."""
+    from pipeline.jobs.submissions import process_submissions
+
+    report = process_submissions(app)
+    click.echo(f"{report.collected} collected ({report.duplicates} already known), "
+               f"{report.failed} failed, {report.processed} items processed")
+
+
+@submissions.command("digest")
+@by_option()
+@pass_app
+def submissions_digest(app: App, by: str | None) -> None:
+    """Send each ambassador this week's digest (once a week; a second run sends nothing)."""
+    from pipeline.jobs.digests import send_ambassador_digests
+
+    report = send_ambassador_digests(app, acting(app, by))
+    for name, error in report.failed.items():
+        click.echo(f"{name}: not sent: {error}", err=True)
+    click.echo(f"{report.week}: {len(report.sent)} sent, {len(report.already_sent)} already "
+               f"sent, {len(report.nothing_to_say)} with nothing to report, "
+               f"{len(report.failed)} failed")
+    if report.failed:
+        sys.exit(1)
+
+
 @cli.group()
 def subscribers() -> None:
     """Manage subscribers."""

@@ -47,7 +47,7 @@ from pipeline.jobs.runs import RunRecord, recorded_run
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import REGIONS, THEMES, Classification, CollectedItem
-from pipeline.states import Role, SubmissionKind, SubmissionStatus
+from pipeline.states import EditionStatus, Role, SubmissionKind, SubmissionStatus
 from pipeline.store.audit import record_audit
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.processing import (
@@ -58,8 +58,8 @@ from pipeline.store.processing import (
     save_classification,
 )
 from pipeline.store.runs import LEASE_SECONDS
-from pipeline.store.submissions import SubmissionWork as Work
 from pipeline.store.submissions import (
+    EditionRef,
     add_submission,
     attach_item,
     claim_items,
@@ -73,6 +73,7 @@ from pipeline.store.submissions import (
     lock_account,
     return_submission,
 )
+from pipeline.store.submissions import SubmissionWork as Work
 from pipeline.store.texts import save_item_text
 from pipeline.teamfiles import glossary_path, team_taxonomy
 from pipeline.translate import Translator, build_translator
@@ -412,6 +413,15 @@ def kick_submissions(app: App) -> None:
             lock.release()
 
 
+def archive_link(app: App, edition: EditionRef | None, lang: str) -> str:
+    """The archive page of a sent and archived edition, in ``lang`` ("" otherwise)."""
+    if edition is None or edition.status != EditionStatus.SENT or not edition.archived_at:
+        return ""
+    last_day = edition.period_end_at - timedelta(microseconds=1)
+    slug = f"{last_day:%Y-%m-%d}-{edition.id}"  # pipeline.jobs.editions.edition_slug
+    return f"{app.settings.base_url.rstrip('/')}/archive/{edition.kind}/{lang}/{slug}.html"
+
+
 def submission_owner(app: App, submission_id: int) -> tuple[int | None, str | None] | None:
     """(owner's account id, region) of a submission, or None when there is none."""
     with app.session(readonly=True) as db:
@@ -419,5 +429,14 @@ def submission_owner(app: App, submission_id: int) -> tuple[int | None, str | No
         return None if row is None else (row.user_id, row.region)
 
 
-__all__ = ["NewSubmission", "Receipt", "SubmissionsReport", "check_submission",
-           "kick_submissions", "process_submissions", "return_to_ambassador", "submit_news"]
+__all__ = [
+    "NewSubmission",
+    "Receipt",
+    "SubmissionsReport",
+    "archive_link",
+    "check_submission",
+    "kick_submissions",
+    "process_submissions",
+    "return_to_ambassador",
+    "submit_news",
+]

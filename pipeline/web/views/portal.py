@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from pipeline.errors import FormError, TooManySubmissions
-from pipeline.jobs.editions import edition_slug
 from pipeline.jobs.submissions import (
     MAX_COMMENT,
     MAX_CREDIT,
@@ -23,6 +22,7 @@ from pipeline.jobs.submissions import (
     MAX_TITLE,
     MAX_URL,
     NewSubmission,
+    archive_link,
     kick_submissions,
     return_to_ambassador,
     submit_news,
@@ -81,12 +81,8 @@ def problem_text(ctx: Ctx, code: str) -> str:
 
 def archive_url(ctx: Ctx, row: SubmissionRow) -> str:
     """The archive page of the edition that published it, in the visitor's language."""
-    edition = row.edition
-    if edition is None or row.status != SubmissionStatus.PUBLISHED or not edition.archived_at:
-        return ""
-    base = ctx.app.settings.base_url.rstrip("/")
-    slug = edition_slug(edition)  # type: ignore[arg-type]
-    return f"{base}/archive/{edition.kind}/{ctx.lang}/{slug}.html"
+    return archive_link(ctx.app, row.edition, ctx.lang) \
+        if row.status == SubmissionStatus.PUBLISHED else ""
 
 
 def shown(ctx: Ctx, row: SubmissionRow) -> dict[str, Any]:
