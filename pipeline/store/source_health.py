@@ -42,12 +42,12 @@ def load_source_health(session: Session, *, now_at: datetime) -> dict[str, Sourc
     week = dict(session.execute(
         select(Item.source_id, func.count()).where(Item.fetched_at >= now_at - WEEK,
                                                    Item.source_id.is_not(None))
-        .group_by(Item.source_id)).tuples().all())
+        .group_by(Item.source_id)).all())
     fallbacks = dict(session.execute(
         select(Item.source_id, func.count()).where(Item.fetched_at >= now_at - WEEK,
                                                    Item.source_id.is_not(None),
                                                    Item.fallback.is_not(None))
-        .group_by(Item.source_id)).tuples().all())
+        .group_by(Item.source_id)).all())
     month = {row[0]: (int(row[1]), int(row[2] or 0)) for row in session.execute(
         select(Item.source_id, func.count(),
                func.sum(case((Classification.relevant.is_(True), 1), else_=0)).cast(Integer))

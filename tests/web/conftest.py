@@ -20,7 +20,11 @@ from pipeline.app import App
 from pipeline.draft import draft_newsletter, draft_press_review, plan_to_json
 from pipeline.records import LanguageState
 from pipeline.settings import Settings
+from pipeline.states import Role, SubmissionKind, TokenPurpose
+from pipeline.store.accounts import find_user
+from pipeline.store.invitations import add_link
 from pipeline.store.models import Base, Edition
+from pipeline.store.submissions import add_submission
 from pipeline.store.users import add_user
 from pipeline.web.app import create_app
 from tests.render.fixtures import load_fixture, make_candidates, make_events, make_texts
@@ -99,8 +103,27 @@ def _editions() -> list[Edition]:
     ]
 
 
-def make_site(folder: Path) -> Site:
-    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}")
+SECRET_KEY = "a test secret key that is long enough"
+SOURCES_TOML = """# The test site's sources: the sources page must keep this comment.
+
+[[sources]]
+id = "local-feed"  # and this one
+name = "Local feed"
+url = "http://127.0.0.1:9/feed.xml"
+lang = "en"
+"""
+FIXED_IDS = {"user": 5, "submission": 1, "invitation": 1}
+"""Rows every test site has (tests/web/routes.py names them in its addresses): an account
+to administer (``target``, an editor), a submission of the ambassador, a pending
+invitation."""
+
+
+def make_site(folder: Path, **settings_values: Any) -> Site:
+    (folder / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
+    values = {"secret_key": SECRET_KEY, "sources_path": folder / "sources.toml",
+              "loopback_only": True, "allow_private_addresses": True, **settings_values}
+    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}",
+                        **values)
     app = App(settings)
     with app.session() as db:
         for role, region in ACCOUNTS.items():
@@ -109,6 +132,20 @@ def make_site(folder: Path) -> Site:
         db.add_all(editions)
         db.flush()
         ids = {f"{e.kind}/{e.status}": e.id for e in editions}
+        target = add_user(db, "target", "editor", PASSWORD)
+        db.flush()
+        ambassador = find_user(db, "ambassador")
+        assert ambassador is not None
+        submission = add_submission(db, user_id=ambassador.id, region="africa",
+                                    kind=SubmissionKind.TEXT, title="A seed bank in Kenya",
+                                    text="Farmers keep their seeds.", lang="en")
+        invitation = add_link(db, nonce="fixed-nonce", purpose=TokenPurpose.INVITE,
+                              name="invited", email="invited@example.org",
+                              role=Role.AMBASSADOR, region="asia", language="fr",
+                              user_id=None, created_by="admin", now_at=datetime.now(UTC),
+                              expires_at=datetime.now(UTC) + timedelta(days=7))
+        assert {"user": target.id, "submission": submission.id,
+                "invitation": invitation.id} == FIXED_IDS
     return Site(app, create_app(app), ids)
 
 

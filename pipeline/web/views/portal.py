@@ -28,9 +28,10 @@ from pipeline.jobs.submissions import (
     submit_news,
 )
 from pipeline.permissions import Action
-from pipeline.records import REGIONS
-from pipeline.states import Role, SubmissionStatus
+from pipeline.records import LANGUAGES, REGIONS
+from pipeline.states import Role, SubmissionStatus, TextState
 from pipeline.store.submissions import SubmissionRow, get_submission, list_submissions
+from pipeline.store.texts import load_texts
 from pipeline.web.i18n import N_
 from pipeline.web.labels import (
     REGIONS as REGION_NAMES,
@@ -44,6 +45,10 @@ from pipeline.web.routing import Ctx, view
 from pipeline.web.security import safe_next
 
 PAGE_SIZE = 100
+TEXT_STATES = {TextState.ORIGINAL: N_("Original"), TextState.MACHINE: N_("Machine translation"),
+               TextState.NEEDS_TRANSLATION: N_("Needs a translator"),
+               TextState.NEEDS_EDITING: N_("Needs editing"), TextState.REVIEWED: N_("Reviewed"),
+               TextState.APPROVED: N_("Approved")}
 PROBLEMS = {
     "kind": N_("Choose a link or a text."),
     "region": N_("Choose a region."),
@@ -166,7 +171,8 @@ def portal_submission(ctx: Ctx) -> Response:
             raise HTTPException(404)
         ctx.require(Action.SUBMIT, region=row.region, owner_id=row.user_id or -1)
         found = list_submissions(db, ids=[submission_id], limit=1)
-    return ctx.render("submission.html", row=shown(ctx, found[0]), team=False, errors={})
+    return ctx.render("submission.html", row=shown(ctx, found[0]), team=False, errors={},
+                      texts=[])
 
 
 @view("/submissions", access=Action.READ, name="submissions")
@@ -191,10 +197,16 @@ def team_submission_page(ctx: Ctx, status_code: int = 200,
     submission_id = submission_id_of(ctx)
     with ctx.app.session(readonly=True) as db:
         found = list_submissions(db, ids=[submission_id], limit=1)
+        item_id = found[0].item_id if found else None
+        texts = load_texts(db, [item_id]).get(item_id, {}) if item_id else {}
     if not found:
         raise HTTPException(404)
+    shown_texts = [{"lang": lang, "title": texts[lang].title, "summary": texts[lang].summary,
+                    "state": ctx.gettext(TEXT_STATES.get(texts[lang].origin, N_("Machine")))}
+                   for lang in LANGUAGES if lang in texts]
     return ctx.render("submission.html", status_code=status_code, row=shown(ctx, found[0]),
-                      team=True, errors=errors or {}, max_comment=MAX_COMMENT)
+                      team=True, errors=errors or {}, max_comment=MAX_COMMENT,
+                      texts=shown_texts)
 
 
 @view("/submissions/{submission_id:int}", access=Action.READ, name="team_submission")
