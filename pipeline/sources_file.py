@@ -66,19 +66,39 @@ def find_table(document: tomlkit.TOMLDocument, source_id: str) -> Table | Inline
     raise ConfigError(f"no source {source_id!r} in the file", path="id")
 
 
-def set_values(table: Table | InlineTable, values: Mapping[str, Any]) -> None:
-    """Set keys (None removes one); keys already there keep their place and comments."""
+def set_values(table: Table | InlineTable, values: Mapping[str, Any],
+               defaults: Mapping[str, Any] | None = None) -> None:
+    """Set keys (None removes one); keys already there keep their place and comments. A new
+    key goes right after the table's last key, not after the comments and blank lines that
+    end the table in the file (tomlkit counts a section comment announcing the next table
+    as the end of this one, and its public ``add`` would append below it)."""
+    new = {}
     for key, value in values.items():
         if value is None:
             if key in table:
                 del table[key]
+        elif key not in table:
+            if defaults is None or key not in defaults or defaults[key] != value:
+                new[key] = value  # a key at its default value is not written in
         elif table.get(key) != value:
             table[key] = value
+    container = table.value if isinstance(table, Table) else None
+    for key, value in new.items():
+        anchor = next(reversed(list(container)), None) if container else None
+        if container is None or anchor is None:
+            table[key] = value
+        else:
+            # tomlkit's Container._insert_after (tomlkit is pinned below 0.16 for it); the
+            # document is written out right after, so the Table's own view is not read again
+            container._insert_after(anchor, key, value)
 
 
-def set_source(source_id: str, values: Mapping[str, Any]) -> Change:
+def set_source(source_id: str, values: Mapping[str, Any],
+               defaults: Mapping[str, Any] | None = None) -> Change:
+    """Set a source's keys; one missing from its table and at its ``defaults`` value stays
+    out of the file."""
     def change(document: tomlkit.TOMLDocument) -> None:
-        set_values(find_table(document, source_id), values)
+        set_values(find_table(document, source_id), values, defaults)
     return change
 
 

@@ -97,8 +97,8 @@ def _written(values: Mapping[str, Any], existing: bool) -> dict[str, Any]:
     one sets every key (None removes one)."""
     ordered = {key: values.get(key) for key in KEY_ORDER}
     if existing:
-        return {key: (None if value in (None, "", []) and key in ("region", "country",
-                                                                   "themes") else value)
+        return {key: (None if value in (None, "", []) and key in ("region", "country")
+                      else value)
                 for key, value in ordered.items() if key != "id"}
     return {key: value for key, value in ordered.items()
             if value is not None and DEFAULTS.get(key, object()) != value}
@@ -132,7 +132,7 @@ def save_source(app: App, actor: Actor, source_id: str, values: Mapping[str, Any
     require(actor, Action.MANAGE_SOURCES)
     check_values({**values, "id": source_id})
     written = _written({**values, "id": source_id}, existing=True)
-    return _write(app, actor, digest, set_source(source_id, written), "source.changed",
+    return _write(app, actor, digest, set_source(source_id, written, DEFAULTS), "source.changed",
                   f"source:{source_id}", values={k: v for k, v in written.items()
                                                  if v is not None})
 

@@ -72,10 +72,10 @@ def choices(ctx: Ctx) -> dict[str, Any]:
 def health_of(spec: SourceSpec, health: Any) -> str:
     if not spec.enabled:
         return "disabled"
+    if health is not None and health.paused:
+        return "paused"
     if health is None or (health.last_success_at is None and not health.error_count):
         return "new"
-    if health.paused:
-        return "paused"
     return "failing" if health.error_count else "ok"
 
 
