@@ -117,7 +117,9 @@ def section_page(ctx: Ctx, status_code: int = 200, *, texts: dict[str, str] | No
         texts=texts, kinds=[(kind, ctx.gettext(KINDS[kind])) for kind in TERM_KINDS],
         languages=[(lang, LANGUAGE_NAMES[lang]) for lang in EDITED_LANGUAGES],
         digest=digest or current.digest, preview=shown_preview(preview), error=error,
-        alert=alert, copy=current.copy)
+        alert=alert, copy=current.copy,
+        done=ctx.gettext(DONE["saved"]) if ctx.request.query_params.get("done") == "saved"
+        else "")
 
 
 @view("/taxonomy/{section}", access=Action.EDIT, name="taxonomy_section")
