@@ -23,7 +23,6 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +32,7 @@ from tomlkit.exceptions import TOMLKitError
 
 from pipeline.classify.taxonomy import DEFAULT_TAXONOMY_PATH, Taxonomy, load_taxonomy
 from pipeline.errors import ConfigError, FileChanged
+from pipeline.resources import GLOSSARY_PATH
 from pipeline.settings import Settings
 
 T = TypeVar("T")
@@ -44,9 +44,7 @@ GLOSSARY_FILE = "glossary.toml"
 
 def bundled_glossary_path() -> Path:
     """The glossary the package ships (the ``glossary_path`` setting's default)."""
-    default = next(f.default for f in fields(Settings) if f.name == "glossary_path")
-    assert isinstance(default, Path)
-    return default
+    return GLOSSARY_PATH
 
 
 def glossary_is_named(settings: Settings) -> bool:

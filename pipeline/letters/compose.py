@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -20,9 +19,9 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from pipeline.records import LANGUAGES
+from pipeline.resources import CATALOGS_DIR
 from pipeline.states import Role
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
 DEFAULT_LANGUAGE = "en"
 
 
@@ -83,7 +82,7 @@ class DigestLine:
 
 @lru_cache(maxsize=len(LANGUAGES))
 def load_translations(lang: str) -> Translations:
-    po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
+    po_path = CATALOGS_DIR / lang / "LC_MESSAGES" / "messages.po"
     if lang not in LANGUAGES or not po_path.is_file():
         return Translations()
     with po_path.open("rb") as handle:
