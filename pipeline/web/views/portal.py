@@ -172,7 +172,7 @@ def portal_submission(ctx: Ctx) -> Response:
         ctx.require(Action.SUBMIT, region=row.region, owner_id=row.user_id or -1)
         found = list_submissions(db, ids=[submission_id], limit=1)
     return ctx.render("submission.html", row=shown(ctx, found[0]), team=False, errors={},
-                      texts=[])
+                      texts=[], done="")
 
 
 @view("/submissions", access=Action.READ, name="submissions")
@@ -204,9 +204,10 @@ def team_submission_page(ctx: Ctx, status_code: int = 200,
     shown_texts = [{"lang": lang, "title": texts[lang].title, "summary": texts[lang].summary,
                     "state": ctx.gettext(TEXT_STATES.get(texts[lang].origin, N_("Machine")))}
                    for lang in LANGUAGES if lang in texts]
+    done = DONE.get(ctx.request.query_params.get("done", ""))
     return ctx.render("submission.html", status_code=status_code, row=shown(ctx, found[0]),
                       team=True, errors=errors or {}, max_comment=MAX_COMMENT,
-                      texts=shown_texts)
+                      texts=shown_texts, done=ctx.gettext(done) if done else "")
 
 
 @view("/submissions/{submission_id:int}", access=Action.READ, name="team_submission")
