@@ -28,6 +28,7 @@ from pipeline.draft import (
     plan_from_json,
     plan_to_json,
 )
+from pipeline.draft.fingerprint import edition_fingerprint, language_fingerprints
 from pipeline.errors import ConfigError, EditionError, RenderError
 from pipeline.jobs.runs import recorded_run
 from pipeline.log import get_logger
@@ -46,6 +47,7 @@ from pipeline.render import (
     write_rendered,
 )
 from pipeline.states import EditionStatus
+from pipeline.store.approvals import save_approval, set_content_hash
 from pipeline.store.audit import record_audit
 from pipeline.store.candidates import PeriodItem, load_candidates
 from pipeline.store.editions import (
@@ -274,20 +276,52 @@ def check_approvable(edition_id: int, state: dict[str, LanguageState],
     return unreviewed
 
 
+def accept_machine_texts(session: Session, actor: Actor, edition_id: int,
+                         unreviewed: dict[str, list[str]]) -> None:
+    """Record that ``actor`` accepts these unreviewed machine texts as they are: one audit
+    entry for the lot (by language) and one per text, so that each item's history shows
+    who let its machine wording go out."""
+    record_audit(session, actor.name, "translations.accepted", f"edition:{edition_id}",
+                 items=unreviewed)
+    for lang, ids in unreviewed.items():
+        for record_id in ids:
+            target = f"item:{record_id}:{lang}" if record_id.isdigit() else \
+                f"edition:{edition_id}:{record_id}:{lang}"
+            record_audit(session, actor.name, "translation.accepted", target,
+                         edition=edition_id)
+
+
+def freeze(session: Session, edition: Edition, plan: EditionPlan, actor: Actor,
+           approved_languages: Sequence[str] = LANGUAGES, **details: object) -> str:
+    """Approve ``edition`` as ``plan`` shows it now: the languages named are recorded as
+    approved with their fingerprint, the edition keeps the hash of the whole (the sender
+    refuses to send when the content no longer has it). Returns that hash."""
+    by_language = language_fingerprints(plan)
+    now_at = datetime.now(UTC)
+    for lang in approved_languages:
+        save_approval(session, edition.id, lang, by=actor.name,
+                      content_hash=by_language[lang], now_at=now_at)
+    content_hash = edition_fingerprint(by_language)
+    edition.language_state = language_state(plan)
+    set_content_hash(edition, content_hash)
+    move_edition(session, edition, EditionStatus.APPROVED, actor=actor,
+                 content_hash=content_hash, **details)
+    return content_hash
+
+
 def approve(app: App, actor: Actor, edition_id: int, *, accept_machine: bool = False
             ) -> Edition:
     """Approve when every language is complete; unreviewed machine translations need the
-    approver to accept them explicitly (recorded in the audit log, item by item)."""
+    approver to accept them explicitly (recorded in the audit log, item by item). Every
+    language is approved at once, and the content frozen with its hash."""
     require(actor, Action.APPROVE)
     with app.session() as session:
         edition = get_edition(session, edition_id)
-        state = language_state(current_plan(session, edition))
-        unreviewed = check_approvable(edition_id, state, accept_machine)
+        plan = current_plan(session, edition)
+        unreviewed = check_approvable(edition_id, language_state(plan), accept_machine)
         if unreviewed:
-            record_audit(session, actor.name, "translations.accepted", f"edition:{edition_id}",
-                         items=unreviewed)
-        edition.language_state = state
-        move_edition(session, edition, EditionStatus.APPROVED, actor=actor)
+            accept_machine_texts(session, actor, edition_id, unreviewed)
+        freeze(session, edition, plan, actor)
         return edition
 
 

@@ -2,10 +2,13 @@
 
 ::
 
-    draft ⇄ in_review → approved → sending ⇄ paused
+    draft ⇄ in_review ⇄ approved → sending ⇄ paused
       ↑                    │          │
       └────────────────────┘          ↓
        (back to draft to edit)       sent     (archived_at set by `pipeline archive`)
+
+    approved → in_review also happens by itself when the approved content changes
+    (pipeline.jobs.approval.recheck_approvals): the approval is undone, the hash cleared.
 
     and cancelled from draft, in_review, approved or paused.
 
@@ -19,6 +22,7 @@ in_review      draft                       edit          editor, approver, admin
 in_review      approved                    approve       approver, admin
 in_review      cancelled                   edit          editor, approver, admin
 approved       draft                       edit          editor, approver, admin
+approved       in_review                   edit          editor, approver, admin
 approved       sending                     send          approver, admin (and the sender)
 approved       cancelled                   approve       approver, admin
 sending        sent                        send          approver, admin (and the sender)
@@ -55,7 +59,8 @@ S = EditionStatus
 TRANSITIONS: dict[EditionStatus, dict[EditionStatus, Action]] = {
     S.DRAFT: {S.IN_REVIEW: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
     S.IN_REVIEW: {S.DRAFT: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
-    S.APPROVED: {S.DRAFT: Action.EDIT, S.SENDING: Action.SEND, S.CANCELLED: Action.APPROVE},
+    S.APPROVED: {S.DRAFT: Action.EDIT, S.IN_REVIEW: Action.EDIT, S.SENDING: Action.SEND,
+                 S.CANCELLED: Action.APPROVE},
     S.SENDING: {S.SENT: Action.SEND, S.PAUSED: Action.SEND},
     S.PAUSED: {S.SENDING: Action.SEND, S.CANCELLED: Action.SEND},
     S.SENT: {},
@@ -88,6 +93,10 @@ def move_edition(session: Session, edition: Edition, to: EditionStatus | str, *,
     if to is EditionStatus.APPROVED:
         edition.approved_by = actor.name
         edition.approved_at = now_at
+    elif before == EditionStatus.APPROVED and to in (EditionStatus.DRAFT,
+                                                      EditionStatus.IN_REVIEW):
+        # back to work: the approval (kept in the audit log) no longer holds
+        edition.approved_by, edition.approved_at, edition.content_hash = None, None, None
     if to is EditionStatus.SENT:
         edition.sent_at = now_at
     record_audit(session, actor.name, f"edition.{to}", f"edition:{edition.id}",

@@ -222,8 +222,26 @@ class Edition(Base):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
+    content_hash: Mapped[str | None] = mapped_column(String(80))
+    """``sha256:`` and 64 hex digits: the content frozen by the approval
+    (:func:`pipeline.draft.fingerprint.edition_fingerprint`); the sender refuses to send when
+    the content no longer has this hash. None until approved."""
     sent_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
+
+
+class LanguageApproval(Base):
+    """One language of an edition approved by a person, with the hash of the content they
+    approved in that language; deleted (and audited) when that content changes."""
+
+    __tablename__ = "language_approvals"
+    __table_args__ = (UniqueConstraint("edition_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(80))
 
 
 class EditionItem(Base):

@@ -6,7 +6,7 @@ serves both.
 
 from __future__ import annotations
 
-from pipeline.states import EditionStatus, Role
+from pipeline.states import EditionStatus, Role, TextState
 from pipeline.web.i18n import N_
 
 PUBLICATIONS = {"press-review": N_("Press Review"), "newsletter": N_("Newsletter")}
@@ -53,3 +53,25 @@ REGIONS = {
     "oceania": N_("Oceania"),
     "global": N_("Global"),
 }
+
+TEXT_STATES = {
+    TextState.ORIGINAL: N_("original"),
+    TextState.NEEDS_TRANSLATION: N_("not translated"),
+    TextState.MACHINE: N_("machine"),
+    TextState.NEEDS_EDITING: N_("needs editing"),
+    TextState.REVIEWED: N_("reviewed"),
+    TextState.APPROVED: N_("approved"),
+}
+
+TEXT_FLAGS = {
+    "unknown_words": N_("unknown words"),
+    "wrong_language": N_("wrong language"),
+    "numbers_changed": N_("numbers changed"),
+    "glossary_violation": N_("glossary term missing"),
+    "length_ratio": N_("length differs a lot"),
+    "markup_lost": N_("markup lost"),
+    "engine_failed": N_("engine failed"),
+    "needs_translation": N_("no engine for this pair"),
+    "already_in_target_language": N_("already in this language"),
+}
+"""The quality flags of pipeline.translate.engines, as reviewers read them."""

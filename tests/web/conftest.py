@@ -17,13 +17,14 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from pipeline.app import App
-from pipeline.draft import draft_newsletter, draft_press_review, plan_to_json
+from pipeline.draft import Candidate, draft_newsletter, draft_press_review, plan_to_json
 from pipeline.records import LanguageState
 from pipeline.settings import Settings
 from pipeline.store.models import Base, Edition
 from pipeline.store.users import add_user
 from pipeline.web.app import create_app
 from tests.render.fixtures import load_fixture, make_candidates, make_events, make_texts
+from tests.web.items import store_items
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {"editor": None, "approver": None, "ambassador": "africa", "admin": None}
@@ -67,7 +68,7 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/account").text)
 
 
-def _editions() -> list[Edition]:
+def _candidates() -> list[Candidate]:
     data = load_fixture()
     candidates = [replace(c, item_id=str(100 + i), story_id=str(100 + i))
                   for i, c in enumerate(make_candidates(data))]
@@ -75,6 +76,11 @@ def _editions() -> list[Edition]:
     hostile = dict(first.texts)
     hostile["en"] = replace(hostile["en"], title=HOSTILE_TITLE)
     candidates[0] = replace(first, texts=hostile)
+    return candidates
+
+
+def _editions(candidates: list[Candidate]) -> list[Edition]:
+    data = load_fixture()
     since_at = datetime.fromisoformat(data["period"]["since_at"])
     until_at = datetime.fromisoformat(data["period"]["until_at"])
     review = draft_press_review(candidates, since_at=since_at, until_at=until_at)
@@ -105,9 +111,11 @@ def make_site(folder: Path) -> Site:
     with app.session() as db:
         for role, region in ACCOUNTS.items():
             add_user(db, role, role, PASSWORD, region)
-        editions = _editions()
+        candidates = _candidates()
+        editions = _editions(candidates)
         db.add_all(editions)
         db.flush()
+        store_items(db, candidates, editions[0])
         ids = {f"{e.kind}/{e.status}": e.id for e in editions}
     return Site(app, create_app(app), ids)
 
