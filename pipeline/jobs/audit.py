@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pipeline.app import App
+from pipeline.collect.cleaning import strip_invalid_chars
 from pipeline.errors import ConfigError
 from pipeline.permissions import Action, Actor, require
 from pipeline.store.audit import AuditFilter, audit_facets, iter_audit, list_audit
@@ -44,9 +45,11 @@ def parse_day(value: str, name: str) -> datetime | None:
 
 def make_filter(*, actor: str = "", action: str = "", target: str = "", since: str = "",
                 until: str = "") -> AuditFilter:
-    """A filter from the page's fields (``until`` is a day, included)."""
+    """A filter from the page's fields (``until`` is a day, included; NULs and other control
+    characters, which no stored value holds and PostgreSQL refuses, are dropped)."""
     until_day = parse_day(until, "until")
-    return AuditFilter(actor=actor.strip(), action=action.strip(), target=target.strip(),
+    actor, action, target = (strip_invalid_chars(v).strip() for v in (actor, action, target))
+    return AuditFilter(actor=actor, action=action, target=target,
                        since_at=parse_day(since, "since"),
                        until_at=until_day + timedelta(days=1) if until_day else None)
 

@@ -69,7 +69,8 @@ def check_address(raw: str) -> str:
     """One plain e-mail address (no name, no list, no control character), or ConfigError."""
     value = raw.strip()
     if not value or len(value) > 254 or any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw) \
-            or not _ADDRESS.match(value):
+            or "=?" in value or not _ADDRESS.match(value):
+        # "=?": an encoded word, which a mail library may decode into new header lines
         raise ConfigError("expected one e-mail address (name@example.org)")
     return value
 
@@ -81,14 +82,15 @@ def build_message(rendered: RenderedEdition, *, sender: str, to: str, test: bool
     name, address = parseaddr(sender)
     local, _, domain = address.partition("@")
     message["From"] = Address(display_name=name, username=local, domain=domain)
-    message["To"] = to
+    username, _, host = to.rpartition("@")
+    message["To"] = Address(username=username, domain=host)
     subject = " ".join(rendered.subject.split())
     message["Subject"] = f"[TEST] {subject}" if test else subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=domain or None)
-    message["Content-Language"] = rendered.lang
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    message["Content-Language"] = rendered.lang  # after: the parts take Content-* headers
     return message
 
 
