@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,31 @@ LEFT_OUT = ("warnings", "origin", "rank")
 """Not content: what the drafting warned about, who wrote a wording, the drafting's score."""
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = (str, int, float, type(None), datetime)
+
+
+def plain(value: Any) -> Any:
+    """A plan as dicts, lists and scalars (what :func:`dataclasses.asdict` gives, without
+    its deep copies: several times faster on an edition of 60 entries)."""
+    if isinstance(value, _SCALARS):
+        return value
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, list | tuple):
+        return [plain(inner) for inner in value]
+    if isinstance(value, dict | Mapping):
+        return {key: plain(inner) for key, inner in value.items()}
+    return value
+
+
 def _in_language(value: Any, lang: str) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
         for key, inner in value.items():
@@ -38,7 +62,7 @@ def _in_language(value: Any, lang: str) -> Any:
             else:
                 kept[key] = _in_language(inner, lang)
         return kept
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_in_language(inner, lang) for inner in value]
     return value
 
@@ -49,16 +73,26 @@ def _encode(value: object) -> object:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def language_fingerprint(plan: EditionPlan, lang: str) -> str:
-    """``sha256:`` and the hex digest of the plan's content in ``lang``."""
-    content = _in_language(asdict(plan), lang)
+def _digest(content: Any) -> str:
     document = json.dumps(content, default=_encode, ensure_ascii=False, sort_keys=True,
                           separators=(",", ":"))
     return "sha256:" + hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
+def language_fingerprint(plan: EditionPlan, lang: str) -> str:
+    """``sha256:`` and the hex digest of the plan's content in ``lang``."""
+    return _digest(_in_language(plain(plan), lang))
+
+
 def language_fingerprints(plan: EditionPlan) -> dict[str, str]:
-    return {lang: language_fingerprint(plan, lang) for lang in LANGUAGES}
+    whole = plain(plan)
+    return {lang: _digest(_in_language(whole, lang)) for lang in LANGUAGES}
+
+
+def plan_digest(plan: EditionPlan) -> str:
+    """The hash of everything in the plan, who wrote each wording included (a cache key for
+    renderings, which mark machine translations)."""
+    return _digest(plain(plan))
 
 
 def edition_fingerprint(by_language: Mapping[str, str]) -> str:
@@ -67,4 +101,5 @@ def edition_fingerprint(by_language: Mapping[str, str]) -> str:
     return "sha256:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
-__all__ = ["edition_fingerprint", "language_fingerprint", "language_fingerprints"]
+__all__ = ["edition_fingerprint", "language_fingerprint", "language_fingerprints", "plain",
+           "plan_digest"]

@@ -11,7 +11,6 @@ whole editions is :mod:`pipeline.deliver`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import smtplib
 import ssl
@@ -25,7 +24,7 @@ from threading import Lock
 from urllib.parse import unquote, urlsplit
 
 from pipeline.app import App
-from pipeline.draft import plan_to_json
+from pipeline.draft.fingerprint import plan_digest
 from pipeline.errors import ConfigError, DeliveryError, one_line
 from pipeline.jobs.editions import current_plan, edition_links
 from pipeline.permissions import Action, Actor, require
@@ -51,8 +50,7 @@ def render_preview(app: App, actor: Actor, edition_id: int, lang: str) -> Render
         edition = get_edition(session, edition_id)
         plan = current_plan(session, edition)
         links = edition_links(app, edition)[lang]
-    key = (edition_id, lang, hashlib.sha256(
-        (plan_to_json(plan) + repr(links)).encode("utf-8")).hexdigest())
+    key = (edition_id, lang, plan_digest(plan) + repr(links))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
