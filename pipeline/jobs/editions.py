@@ -6,12 +6,10 @@ it and refreshes every text from ``item_texts``, so a correction made after draf
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from threading import Lock
 
 from sqlalchemy.orm import Session
 
@@ -203,31 +201,11 @@ def render_leaving_out(
     return plan, render_all(plan, links=links, allow_incomplete=True, max_bytes=max_bytes)
 
 
-_PLANS: OrderedDict[tuple[int, int, int], EditionPlan] = OrderedDict()
-_PLANS_LOCK = Lock()
-
-
-def stored_plan(edition: Edition) -> EditionPlan:
-    """The edition's drafted plan, parsed once per version of its JSON (plans are frozen
-    values; the review rooms read the same one many times a minute)."""
-    if not edition.plan:
-        raise EditionError(f"edition {edition.id} has no drafted plan")
-    key = (edition.id, len(edition.plan), hash(edition.plan))
-    with _PLANS_LOCK:
-        if key in _PLANS:
-            _PLANS.move_to_end(key)
-            return _PLANS[key]
-    plan = plan_from_json(edition.plan)
-    with _PLANS_LOCK:
-        _PLANS[key] = plan
-        while len(_PLANS) > 16:
-            _PLANS.popitem(last=False)
-    return plan
-
-
 def current_plan(session: Session, edition: Edition) -> EditionPlan:
     """The stored plan with every entry's texts as they are now in the store."""
-    plan = stored_plan(edition)
+    if not edition.plan:
+        raise EditionError(f"edition {edition.id} has no drafted plan")
+    plan = plan_from_json(edition.plan)
     texts = {item_id: {lang: LocalText.from_item_text(text) for lang, text in by_lang.items()}
              for item_id, by_lang in load_texts(
                  session, [int(e.item_id) for e in plan.entries]).items()}

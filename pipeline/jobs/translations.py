@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from pipeline.app import App
 from pipeline.draft import EditionPlan
 from pipeline.errors import ConfigError, EditionError
-from pipeline.jobs.editions import stored_plan
+from pipeline.jobs.editions import current_plan
 from pipeline.jobs.texts import edit_text, mark_text
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES
@@ -104,7 +104,7 @@ def load_review(app: App, actor: Actor, edition_id: int) -> tuple[Edition, list[
     require(actor, Action.READ)
     with app.session(readonly=True) as session:
         edition = get_edition(session, edition_id)
-        plan = stored_plan(edition)  # its structure: the texts come with their states below
+        plan = current_plan(session, edition)
         ids = [int(e.item_id) for e in plan.entries if e.item_id.isdigit()]
         return edition, review_rows(plan, load_text_facts(session, ids))
 
@@ -219,7 +219,7 @@ def load_text_review(app: App, actor: Actor, edition_id: int, item_id: int
     glossary = team_glossary(app.settings.glossary_path)
     with app.session(readonly=True) as session:
         edition = get_edition(session, edition_id)
-        plan = stored_plan(edition)
+        plan = current_plan(session, edition)
         ids = [int(e.item_id) for e in plan.entries if e.item_id.isdigit()]
         item = load_item_facts(session, item_id) if item_id in ids else None
         if item is None:
@@ -238,7 +238,7 @@ def holds_item(app: App, edition_id: int, item_id: int) -> bool:
     """Whether the edition (if there is one) holds the item."""
     try:
         with app.session(readonly=True) as session:
-            plan = stored_plan(get_edition(session, edition_id))
+            plan = current_plan(session, get_edition(session, edition_id))
     except EditionError:
         return False
     return str(item_id) in {e.item_id for e in plan.entries}

@@ -3,8 +3,6 @@ feeds and calendars under the folder only; path tricks find nothing (ADVERSARIAL
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from starlette.testclient import TestClient
 

@@ -84,13 +84,13 @@ def test_post_edit_conflict_preview_test_message_and_approval(
     editor.keyboard.press("j")
     editor.keyboard.press("Enter")
     editor.wait_for_url(re.compile(r".*/translations/\d+$"))
-    assert "Text 1 of 13" in editor.text_content(".pager")
+    assert re.search(r"Text 1 of \d+,", editor.text_content(".pager") or "")
     item_id = int(editor.url.rsplit("/", 1)[1])
     assert editor.text_content("#lang-es .state") == "machine"
     assert "numbers changed" in (editor.text_content("#lang-es .flags") or "")
     editor.keyboard.press("n")  # the next text needing work, and back
     editor.wait_for_url(re.compile(r".*/translations/\d+$"))
-    assert "Text 2 of 13" in editor.text_content(".pager")
+    assert re.search(r"Text 2 of \d+,", editor.text_content(".pager") or "")
     editor.keyboard.press("p")
     editor.wait_for_url(f"{base_url}/editions/{edition_id}/translations/{item_id}")
 
