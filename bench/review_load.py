@@ -31,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -296,6 +297,7 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviewers", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)

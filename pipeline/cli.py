@@ -315,31 +315,48 @@ DEMO_DIR = Path("var/demo")
               type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-serve", is_flag=True, help="Stop after writing the editions.")
 @click.option("--port", default=8000, show_default=True, type=int,
-              help="Port of the preview server.")
+              help="Port of the review app on 127.0.0.1.")
 @pass_app
 def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
     """The whole pipeline, offline, on the bundled demo articles: collect, classify,
     translate, draft both publications and render them into DIR/press-review/ and
-    DIR/newsletter/ ({fr,en,es}.html and .txt)."""
-    from pipeline.jobs.demo import database_path, run_demo
-    from pipeline.preview import bind_preview, serve_preview
+    DIR/newsletter/ ({fr,en,es}.html and .txt); then serve the review app on the demo's
+    database, with a demo account whose name and password it prints."""
+    from pipeline.jobs.demo import create_demo_account, database_path, demo_settings, run_demo
+    from pipeline.web.server import bound_port, listen
 
     # The port is taken before the work, so that a busy one is said at once.
-    server = None if no_serve else bind_preview(out_dir, port)
+    try:
+        sock = None if no_serve else listen("127.0.0.1", port)
+    except PipelineError as error:
+        reason = str(error).rsplit(": ", 1)[-1]
+        raise PipelineError(f"port {port} on 127.0.0.1 cannot be used ({reason}): choose "
+                            "another with --port, or skip the review app with --no-serve"
+                            ) from None
     with ExitStack() as stack:
-        if server is not None:
-            stack.callback(server.server_close)
+        if sock is not None:
+            stack.callback(sock.close)
+        address = f"http://127.0.0.1:{bound_port(sock) if sock else port}"
         with progress_bar("demo") as progress:
-            report = run_demo(app, out_dir, progress, preview_url=f"http://127.0.0.1:{port}")
+            report = run_demo(app, out_dir, progress, preview_url=address)
         print_demo_report(report, out_dir)
         database = database_path(out_dir)
         click.echo(f"database: {database} (see it with "
                    f"`PIPELINE_DATABASE_URL=sqlite:///{database} pipeline status`)")
-        if server is None:
+        if sock is None:
             return
-        click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        from pipeline.app import App as Served
+        from pipeline.web.app import create_app
+        from pipeline.web.server import serve as run_server
+
+        served = Served(demo_settings(app, out_dir, address))
+        stack.callback(served.close)
+        name, password = create_demo_account(served)
+        asgi = create_app(served, archive_dir=out_dir / "archive")
+        click.echo(f"review app: {address}/  sign in as {name!r} with password {password!r}"
+                   "  (Ctrl-C to stop)")
         sys.stdout.flush()
-        serve_preview(server, out_dir)
+        run_server(asgi, sock)
 
 
 def print_demo_report(report: DemoReport, out_dir: Path) -> None:
