@@ -1,6 +1,6 @@
 """The items of the test site's editions in the store (items, their texts in each language
-with states and quality flags, and the draft Press Review's entries), so that the rooms that
-read the store (translation review, approval) have something real to show."""
+with their states, and the draft Press Review's entries), so that the rooms that read the
+store (translation review, approval) have something real to show."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from sqlalchemy.orm import Session
 from pipeline.draft import Candidate
 from pipeline.states import ItemStatus, TextState
 from pipeline.store.models import Edition, EditionItem, Item, ItemText
-
-FLAGS = {("101", "es"): ["numbers_changed", "unknown_words"],
-         ("100", "en"): ["glossary_violation"],
-         ("112", "en"): ["wrong_language"]}
-"""Quality flags on some machine texts (the worst ones come first in the review)."""
 
 
 def store_items(db: Session, candidates: list[Candidate], edition: Edition) -> None:
@@ -36,7 +31,7 @@ def store_items(db: Session, candidates: list[Candidate], edition: Edition) -> N
             db.add(ItemText(item_id=int(candidate.item_id), lang=lang, title=text.title,
                             summary=text.summary, state=TextState(text.origin),
                             engine="apertium 3.9" if text.origin == "machine" else None,
-                            flags=FLAGS.get((candidate.item_id, lang), []),
+                            flags=[],
                             created_at=now_at))
     db.flush()
     from pipeline.draft import plan_from_json

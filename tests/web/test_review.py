@@ -18,10 +18,12 @@ from pipeline.states import TextState
 from pipeline.store.models import AuditEntry, Edition, ItemText, TranslationMemory
 from pipeline.store.texts import save_item_text
 from tests.web.conftest import Site, sign_in
+from tests.web.flags import flag_texts
 
 
 @pytest.fixture(scope="module")
 def editor(site: Site) -> tuple[TestClient, str]:
+    flag_texts(site.app)
     client = site.client()
     return client, sign_in(client, "editor")
 
@@ -67,6 +69,11 @@ def test_the_list_puts_the_worst_translations_first(site: Site,
     entries = len(entries_of(site))
     assert len(re.findall(r"data-nav-item", everything)) == entries
     assert len(re.findall(r"data-nav-item", page)) < entries  # fully reviewed items left out
+    for hostile in ("' OR 1=1 --", "all%00", "<script>"):  # an allowlist: anything else is todo
+        other = client.get(f"/editions/{draft_id(site)}/translations", params={"show": hostile})
+        assert other.status_code == 200
+        assert len(re.findall(r"data-nav-item", other.text)) == len(re.findall(
+            r"data-nav-item", page))
 
 
 def test_an_item_side_by_side_marks_suspicious_words_and_glossary_terms(

@@ -21,6 +21,7 @@ from pipeline.store.models import Edition, ItemText
 from pipeline.web.app import create_app
 from pipeline.web.server import serve_in_thread
 from tests.web.conftest import PASSWORD, Site, make_site
+from tests.web.flags import flag_texts
 from tests.web.smtp import Mailbox, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,7 @@ SUMMARY = "Un resumen corregido a mano: la Gran Muralla Verde, 8.000 km de esper
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str, Mailbox]]:
     made = make_site(tmp_path_factory.mktemp("review-live"))
+    flag_texts(made.app)
     with smtp_server() as mailbox:
         app = App(replace(made.app.settings, smtp_url=mailbox.url))
         try:
