@@ -188,10 +188,11 @@ def review_language(session: Session, original: ItemText | None, text: ItemText 
         return LanguageReview(lang, text, title, summary, [], [],
                               last_change(text) if text else None)
     flags = tuple(text.flags or ()) if text.state in STATE_WEIGHTS else ()
+    unknown = tuple(text.unknown_words or ())
     title_marks, title_terms = find_marks(original.title, text.title, original.lang, lang,
-                                          flags, glossary)
+                                          flags, glossary, unknown)
     summary_marks, summary_terms = find_marks(original.summary, text.summary, original.lang,
-                                              lang, flags, glossary)
+                                              lang, flags, glossary, unknown)
     terms = list({t.expected.lower(): t for t in [*title_terms, *summary_terms]}.values())
     segments = [*segments_of(original.title, original.lang),
                 *segments_of(original.summary, original.lang)]

@@ -151,6 +151,9 @@ class ItemText(Base):
     the item's own language, ``needs_translation`` when no engine could do it."""
     engine: Mapped[str | None] = mapped_column(String(100))
     flags: Mapped[list[str]] = mapped_column(default=list)
+    unknown_words: Mapped[list[str]] = mapped_column(default=list)
+    """The words of the title and summary the engine did not know (left as they were): the
+    translation review marks them. Emptied by a person's edit, as ``flags``."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     """Raised by every change: an edit made on an older version is refused (the review app's
     optimistic concurrency)."""

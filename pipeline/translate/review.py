@@ -5,8 +5,9 @@ Pure functions of the texts (no database): the review job hands in the source, t
 and what the memory holds, and the web app shows the result.
 
 - ``number``: a number of the output that the source does not have (``numbers_changed``);
-- ``unknown``: a word the engine passed through untranslated (``unknown_words``: a word of
-  the source copied unchanged, in lower case, that is no name the glossary keeps);
+- ``unknown``: a word the engine passed through untranslated (``unknown_words``: the words
+  it reported, kept with the text; for texts stored before they were kept, a word of the
+  source copied unchanged, in lower case, that is no name the glossary keeps);
 - ``term``: a glossary term in its expected wording (good news: the term survived).
 
 Glossary terms whose expected wording is missing from the output are listed separately.
@@ -80,8 +81,14 @@ def mark_numbers(source: str, output: str) -> list[Mark]:
     return marks
 
 
-def mark_unknown(source: str, output: str, glossary: Glossary | None) -> list[Mark]:
-    """Lower-case words of the source found unchanged in the output."""
+def mark_unknown(source: str, output: str, glossary: Glossary | None,
+                 words: Sequence[str] = ()) -> list[Mark]:
+    """The words the engine reported unknown, where the output has them; without that list,
+    lower-case words of the source found unchanged in the output."""
+    if words:
+        wanted = set(words)
+        return [Mark(m.start(), m.end(), "unknown") for m in _WORD.finditer(output)
+                if m.group(0) in wanted]
     kept = {name.lower() for name in glossary.keep} if glossary else set()
     source_words = Counter(w.group(0) for w in _WORD.finditer(source))
     marks = []
@@ -111,14 +118,14 @@ def check_terms(source: str, output: str, source_lang: str, target_lang: str,
 
 
 def find_marks(source: str, output: str, source_lang: str, target_lang: str,
-               flags: Sequence[str], glossary: Glossary | None
+               flags: Sequence[str], glossary: Glossary | None, unknown: Sequence[str] = ()
                ) -> tuple[list[Mark], list[TermCheck]]:
     """Every mark of one translated text (non-overlapping, in text order), and the glossary
-    terms of its source."""
+    terms of its source (``unknown``: the words the engine reported)."""
     terms, term_marks = check_terms(source, output, source_lang, target_lang, glossary)
     marks = mark_numbers(source, output)
     if FLAG_UNKNOWN_WORDS in flags:
-        marks += mark_unknown(source, output, glossary)
+        marks += mark_unknown(source, output, glossary, unknown)
     chosen: list[Mark] = []
     for mark in sorted([*marks, *term_marks], key=lambda m: (m.start, -(m.end - m.start))):
         if chosen and mark.start < chosen[-1].end:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.records import ItemText
+from pipeline.translate import ApertiumEngine, Translator
 from pipeline.translate.glossary import parse_glossary
 from pipeline.translate.review import find_marks, rank_suggestions, split_marked
 
@@ -51,3 +53,19 @@ def test_suggestions_exact_first_people_before_machines_near_matches_after() -> 
         ("La salud del suelo progresa.", "machine"),
         ("La salud del suelo progresa rápido.", "reviewed")]
     assert found[0].score == 1.0 and 0.7 <= found[1].score < 1.0
+
+
+def test_the_words_the_engine_reported_are_marked_names_included() -> None:
+    source = "Unlocking the potential of soil carbon."
+    output = "Unlocking El potencial del carbono del suelo, y Unlocking otra vez."
+    marks, _ = find_marks(source, output, "en", "es", ("unknown_words",), GLOSSARY,
+                          ("Unlocking",))
+    assert marked(output, marks) == [("Unlocking", "unknown"), ("Unlocking", "unknown")]
+
+
+def test_the_translator_keeps_the_unknown_words_of_an_item(apertium: None) -> None:
+    translated = Translator([ApertiumEngine()]).translate_item(
+        ItemText(lang="fr", title="Le sol du plateau de brumixal est vivant.",
+                 summary="Les paysans du brumixal le savent."), "es")
+    assert "unknown_words" in translated.flags
+    assert translated.unknown == ("brumixal",)

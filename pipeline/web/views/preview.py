@@ -65,7 +65,7 @@ def preview_page(ctx: Ctx, status_code: int = 200, *, lang: str, shown: str, not
     rendered = preview_or_404(ctx, lang)
     response = ctx.render(
         "preview.html", status_code=status_code, edition=edition_row(ctx, edition),
-        rendered=rendered, lang=ctx.lang, shown_lang=lang, shown=shown, notice=notice,
+        rendered=rendered, shown_lang=lang, shown=shown, notice=notice,
         problem=problem, address=address, views=VIEWS_OF, can_send=ctx.can(Action.SEND),
         size_kb=round(len(rendered.html.encode("utf-8")) / 1024))
     response.headers["content-security-policy"] = PAGE_POLICY

@@ -1,5 +1,5 @@
 """approvals: each language of an edition approved with the hash of its content; the
-edition's frozen content hash
+edition's frozen content hash; the words a translation engine did not know, per text
 
 Revision ID: 0007
 Revises: 0006
@@ -37,10 +37,16 @@ def upgrade() -> None:
     with op.batch_alter_table('editions', schema=None) as batch_op:
         # the content frozen by the approval: the sender refuses to send when it changed
         batch_op.add_column(sa.Column('content_hash', sa.String(length=80), nullable=True))
+    with op.batch_alter_table('item_texts', schema=None) as batch_op:
+        # the words the engine left untranslated (the translation review marks them)
+        batch_op.add_column(sa.Column('unknown_words', sa.JSON(), nullable=False,
+                                      server_default='[]'))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('item_texts', schema=None) as batch_op:
+        batch_op.drop_column('unknown_words')
     with op.batch_alter_table('editions', schema=None) as batch_op:
         batch_op.drop_column('content_hash')
     op.drop_table('language_approvals')
