@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, null, or_, select, update
+from sqlalchemy import String, Table, any_, bindparam, func, null, select, union_all, update
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -88,32 +89,46 @@ def _row(item: CollectedItem, now_at: datetime, origin: str) -> dict[str, Any]:
 def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str, tuple[int, str]]:
     """Existing items matching the chunk: canonical URL → (id, content hash), and for items
     whose URL is new, the same mapping keyed by their URL when their GUID or content hash is
-    already stored under another address. One query for the three keys."""
-    urls = {i.canonical_url for i in chunk}
-    guids = {i.guid for i in chunk if i.guid}
-    hashes = {i.content_hash for i in chunk}
-    clauses = [Item.canonical_url.in_(urls), Item.content_hash.in_(hashes)]
+    already stored under another address (the oldest such item).
+
+    Index look-ups only: one query by canonical URL, then, for the items whose URL is new, one
+    query by GUID and content hash written as a ``UNION ALL`` of two look-ups so that each uses
+    its own index (one ``OR`` over the three keys made PostgreSQL scan the whole table). On
+    PostgreSQL each key list is one array parameter (``= ANY(%s)``), not thousands of binds."""
+    urls = list({i.canonical_url for i in chunk})
+    found: dict[str, tuple[int, str]] = {
+        url: (item_id, content_hash) for item_id, url, content_hash in session.execute(
+            select(Item.id, Item.canonical_url, Item.content_hash)
+            .where(_among(session, Item.canonical_url, urls)))}
+    missing = [i for i in chunk if i.canonical_url not in found]
+    if not missing:
+        return found
+    guids = list({i.guid for i in missing if i.guid})
+    hashes = list({i.content_hash for i in missing})
+    columns = (Item.id, Item.guid, Item.content_hash)
+    lookups = [select(*columns).where(_among(session, Item.content_hash, hashes))]
     if guids:
-        clauses.append(Item.guid.in_(guids))
-    found: dict[str, tuple[int, str]] = {}
+        lookups.append(select(*columns).where(_among(session, Item.guid, guids)))
     by_guid: dict[str, tuple[int, str]] = {}
     by_hash: dict[str, tuple[int, str]] = {}
-    for item_id, url, guid, content_hash in session.execute(
-            select(Item.id, Item.canonical_url, Item.guid, Item.content_hash)
-            .where(or_(*clauses)).order_by(Item.id)):
-        if url in urls:
-            found[url] = (item_id, content_hash)
-        if guid in guids:
+    wanted_guids, wanted_hashes = set(guids), set(hashes)
+    for item_id, guid, content_hash in sorted(session.execute(union_all(*lookups)).tuples()):
+        if guid in wanted_guids:
             by_guid.setdefault(guid, (item_id, content_hash))
-        if content_hash in hashes:
+        if content_hash in wanted_hashes:
             by_hash.setdefault(content_hash, (item_id, content_hash))
-    for item in chunk:
-        if item.canonical_url in found:
-            continue
+    for item in missing:
         match = (by_guid.get(item.guid) if item.guid else None) or by_hash.get(item.content_hash)
         if match:
             found[item.canonical_url] = match
     return found
+
+
+def _among(session: Session, column: Any, values: list[str]) -> Any:
+    """``column IN values``: one array parameter on PostgreSQL, an IN list elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(String)))
+    return column.in_(values)
 
 
 def _collapse_batch(chunk: Sequence[CollectedItem]) -> list[CollectedItem]:
