@@ -6,9 +6,10 @@ otherwise write, measured in the same run.
 
 Two kinds of work, each from the same starting state (rebuilt before every run, untimed, then
 analysed as a long-lived table is): *insert* N new items into a table holding N others, and
-*upsert* N items into a table holding them, 10 % of them changed. Our side, ``upsert_items``, also recognises an item by GUID or content hash
-under another address; the baselines, each paired with ours (median of ``--pairs`` pairs,
-alternating which runs first, CPU time beside wall time):
+*upsert* N items into a table holding them, 10 % of them changed. Our side, ``upsert_items``,
+also recognises an item by GUID or content hash under another address. The baselines, each
+paired with ours (median of ``--pairs`` pairs, alternating which runs first, CPU time beside wall
+time):
 
 - row at a time (the naive collector): look the item up by canonical URL, add one ORM object
   and flush, or update the stored one; one transaction for the batch. Target ≥ 10× (aim 20×);

@@ -148,8 +148,9 @@ def bench_memory(sentences: list[str]) -> None:
     second_time, second = measure(lambda: translator.translate_segments(sentences, "fr", "es"))
     assert [r.text for r in first] == [r.text for r in second]
     extra_calls = translator.engine_calls - calls
-    print(f"translation memory, {len(sentences)} sentences fr→es: first pass {first_time.wall:.2f} s "
-          f"({calls} engine call(s), {sent} sentences sent); second pass {second_time.wall:.2f} s, "
+    print(f"translation memory, {len(sentences)} sentences fr→es: first pass "
+          f"{first_time.wall:.2f} s ({calls} engine call(s), {sent} sentences sent); "
+          f"second pass {second_time.wall:.2f} s, "
           f"{extra_calls} engine calls, {translator.sentences_sent - sent} sentences sent")
     report("Translation memory, second pass over the same sentences: engine calls",
            f"{extra_calls} ({first_time.wall / second_time.wall:.0f}× faster than the first)",
