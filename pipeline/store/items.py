@@ -121,7 +121,8 @@ def _find_existing(session: Session, chunk: Sequence[CollectedItem]) -> dict[str
         lookups = [select(*columns).where(_among(session, Item.content_hash, hashes))]
         if guids:
             lookups.append(select(*columns).where(_among(session, Item.guid, guids)))
-        rows = sorted(session.execute(union_all(*lookups)).tuples())
+        rows = sorted(cast(tuple[int, str | None, str], tuple(row))
+                      for row in session.execute(union_all(*lookups)))
     by_guid: dict[str, tuple[int, str]] = {}
     by_hash: dict[str, tuple[int, str]] = {}
     wanted_guids, wanted_hashes = set(guids), set(hashes)
