@@ -55,7 +55,7 @@ from pipeline.collect.sources import collect_sources
 from pipeline.records import SourceSpec
 from pipeline.settings import Settings
 
-SPACING_S = FetchSettings().per_host_delay_s
+SPACING_S = FetchSettings(max_in_flight=1).per_host_delay_s
 POLITE_FEEDPARSER = r"""
 import json, sys, threading, time
 from urllib.parse import urlsplit

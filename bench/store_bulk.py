@@ -66,8 +66,8 @@ def as_row(it: CollectedItem) -> dict[str, Any]:
     return {"source_id": None, "url": it.url, "canonical_url": it.canonical_url,
             "guid": it.guid, "content_hash": it.content_hash, "title": it.title,
             "summary": it.summary, "body": "", "fetched_at": it.fetched_at,
-            "published_at": it.published_at, "status": "new", "warnings": [],
-            "updated_at": NOW}
+            "published_at": it.published_at, "status": "new", "origin": "feed",
+            "warnings": [], "updated_at": NOW}
 
 
 def row_at_a_time(engine: Engine, items: list[CollectedItem]) -> None:
