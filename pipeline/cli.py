@@ -119,6 +119,30 @@ def db_upgrade(app: App) -> None:
         click.echo(f"{where}: migrated from {before or 'empty'} to {after}")
 
 
+@db.command("copy")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The empty database to fill, e.g. postgresql://user@host/pipeline.")
+@pass_app
+def db_copy(app: App, target: str) -> None:
+    """Copy every row of the database into another, empty one (moving from SQLite to
+    PostgreSQL: then set PIPELINE_DATABASE_URL to it). Stop the scheduler, the workers and
+    the web app first."""
+    from pipeline.store.copy import copy_database
+    from pipeline.store.db import create_db_engine, describe_url
+
+    source = create_db_engine(app.settings.resolved_database_url)
+    destination = create_db_engine(target)
+    try:
+        copied = copy_database(source, destination)
+    finally:
+        source.dispose()
+        destination.dispose()
+    for name, count in copied.items():
+        click.echo(f"{name:<20} {count:>9}")
+    click.echo(f"{sum(copied.values())} rows copied into {describe_url(target)}; set "
+               "PIPELINE_DATABASE_URL to it")
+
+
 @db.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
@@ -291,18 +315,45 @@ def serve(app: App, host: str, port: int) -> None:
 @cli.command()
 @pass_app
 def schedule(app: App) -> None:
-    """Run the scheduler in the foreground (collect, process and drafts on cron schedules)."""
-    from pipeline.jobs.scheduled import scheduled_jobs
-    from pipeline.scheduler import build_scheduler
+    """Run the scheduler in the foreground: fire the scheduled jobs (collect, process,
+    drafts, sends, bounces, purge, backup, notifications) in the team's time zone, each in
+    a child process under its time limit. Several may run (on several hosts): one fires,
+    the others wait as standbys and take over when it stops."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
-    scheduler = build_scheduler(app, scheduled_jobs(app))
-    for job in scheduler.get_jobs():
-        click.echo(f"{job.id}: {job.trigger}")
-    click.echo("scheduler running (Ctrl-C to stop)")
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+    from pipeline.jobs.scheduled import scheduled_jobs
+    from pipeline.scheduler import Scheduler
+    from pipeline.signals import stop_on_signals
+
+    jobs = scheduled_jobs(app.settings)
+    scheduler = Scheduler(app, jobs)  # a bad schedule fails here, naming its setting
+    now_at, zone = datetime.now(UTC), ZoneInfo(app.settings.timezone)
+    for job in jobs:
+        upcoming = job.next_at(now_at) if job.enabled else None
+        when = f"next {upcoming.astimezone(zone):%Y-%m-%d %H:%M}" if upcoming else "off"
+        click.echo(f"{job.name:<13} {job.schedule:<16} {when}")
+    click.echo(f"scheduler {scheduler.owner} ({app.settings.timezone}); Ctrl-C to stop")
+    with stop_on_signals() as stop:
+        scheduler.run_forever(stop)
+
+
+@cli.command()
+@click.option("--only", "kinds", multiple=True, type=click.Choice(["collect", "process"]),
+              help="Only this kind of work (repeatable). Default: all.")
+@pass_app
+def worker(app: App, kinds: tuple[str, ...]) -> None:
+    """Share collection and processing with every other worker on the same database (any
+    number, on any number of hosts with PostgreSQL): claim due sources and new items,
+    work, repeat; wait when there is nothing to do. Ctrl-C or SIGTERM finishes the
+    current batch and stops."""
+    from pipeline.jobs.worker import WORK_KINDS, run_worker
+    from pipeline.signals import stop_on_signals
+
+    with stop_on_signals() as stop:
+        report = run_worker(app, kinds or WORK_KINDS, stop)
+    click.echo(f"worker stopped: {report.sources} sources collected, {report.items} items "
+               "processed")
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -385,10 +436,11 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--region", default=None, help="The ambassador's region (a region id).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None, help="Where the team's notifications go.")
 @by_option()
 @pass_app
 def users_add(app: App, name: str, role: str, region: str | None, password_stdin: bool,
-              by: str | None) -> None:
+              email: str | None, by: str | None) -> None:
     """Create an account (password from --password-stdin or a prompt)."""
     from pipeline.jobs.accounts import add_user
 
@@ -397,8 +449,22 @@ def users_add(app: App, name: str, role: str, region: str | None, password_stdin
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = add_user(app, actor, name, role, password, region)
+    user = add_user(app, actor, name, role, password, region, email)
     click.echo(f"user {user.name} ({user.role}{', ' + region if region else ''}) created")
+
+
+@users.command("email")
+@click.argument("name")
+@click.argument("address", required=False)
+@by_option()
+@pass_app
+def users_email(app: App, name: str, address: str | None, by: str | None) -> None:
+    """Set the address NAME's notifications go to (none: stop them)."""
+    from pipeline.jobs.accounts import change_email
+
+    change_email(app, acting(app, by), name, address)
+    click.echo(f"notifications of {name} go to {address}" if address
+               else f"{name} gets no notification")
 
 
 @users.command("passwd")

@@ -32,8 +32,9 @@ from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import SourceResult, SourceSpec
 from pipeline.states import ItemOrigin
 from pipeline.store.items import upsert_items
+from pipeline.store.runs import LEASE_SECONDS
 from pipeline.store.sources import (
-    due_source_ids,
+    claim_due_sources,
     failure_count_after,
     load_fetch_states,
     load_source_rows,
@@ -96,21 +97,30 @@ def parse_limits(app: App) -> ParseLimits:
 
 def collect(app: App, only: Sequence[str] = (), *, actor: Actor = SYSTEM,
             specs: Sequence[SourceSpec] | None = None, progress: Progress = no_progress,
-            due_only: bool = False) -> CollectReport:
-    """Fetch sources, store new items once, and record each source's state or error."""
+            due_only: bool = False, sandbox: ParseSandbox | None = None,
+            limit: int | None = None) -> CollectReport:
+    """Fetch sources, store new items once, and record each source's state or error.
+
+    ``due_only`` fetches the sources whose next check has come, claimed for this run (so
+    that collectors on several hosts share them, each fetched once), at most ``limit``; a
+    long-lived ``sandbox`` (a worker's) spares starting the parse workers each time."""
     require(actor, Action.MANAGE_SOURCES)
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
+    if sandbox is not None:
+        with recorded_run(app, "collect") as run:
+            return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
+                            due_only=due_only, limit=limit)
     # started first: the workers load the parsers while the database opens
     with ParseSandbox(parse_limits(app)).start() as sandbox, \
             recorded_run(app, "collect") as run:
         return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
-                        due_only=due_only)
+                        due_only=due_only, limit=limit)
 
 
 def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
              chosen: list[SourceSpec], only: Sequence[str], sandbox: ParseSandbox, *,
-             progress: Progress, due_only: bool) -> CollectReport:
+             progress: Progress, due_only: bool, limit: int | None = None) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
@@ -118,7 +128,9 @@ def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
             paused = paused_source_ids(session)
             chosen = [s for s in chosen if s.id not in paused]
         if due_only and not only:
-            due = set(due_source_ids(session, chosen, now_at))
+            due = set(claim_due_sources(session, [s.id for s in chosen], owner=run.owner,
+                                        lease_seconds=LEASE_SECONDS,
+                                        limit=limit or max(len(chosen), 1), now_at=now_at))
             chosen = [s for s in chosen if s.id in due]
         # a host that asked to wait (429/503 Retry-After) is not asked again before then
         waiting = waiting_source_ids(session, [s.id for s in chosen], now_at)

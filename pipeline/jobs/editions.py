@@ -145,11 +145,15 @@ def plan_edition(kind: str, rows: Sequence[PeriodItem], specs: Sequence[SourceSp
 
 def draft(app: App, actor: Actor, kind: str, *, since: str | None = None,
           until: str | None = None, specs: Sequence[SourceSpec] | None = None,
-          events_path: Path | None = None, now_at: datetime | None = None) -> Edition:
-    """Draft an edition from stored items and keep its plan; returns the new edition."""
+          events_path: Path | None = None, now_at: datetime | None = None,
+          period: tuple[datetime, datetime] | None = None,
+          schedule_key: str | None = None) -> Edition:
+    """Draft an edition from stored items and keep its plan; returns the new edition.
+    ``period`` (aware datetimes) replaces ``since``/``until``; ``schedule_key`` marks a
+    scheduled draft, one per key (pipeline.jobs.scheduled)."""
     require(actor, Action.EDIT)
     now_at = now_at or datetime.now(UTC)
-    since_at, until_at = period_of(kind, since, until, now_at)
+    since_at, until_at = period or period_of(kind, since, until, now_at)
     with recorded_run(app, f"draft {kind}") as run:
         specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
         events = load_events(events_path or app.settings.events_path)
@@ -173,7 +177,7 @@ def draft(app: App, actor: Actor, kind: str, *, since: str | None = None,
                 session, kind=kind, period_start_at=since_at, period_end_at=until_at,
                 plan_json=plan_to_json(plan), warnings=warnings,
                 language_state=language_state(plan), entries=entries, actor=actor,
-                now_at=now_at)
+                now_at=now_at, schedule_key=schedule_key)
         run.stats.update(edition=edition.id, candidates=len(rows), entries=len(entries))
         run.log.info("edition.drafted", kind=kind, edition_id=edition.id,
                      entries=len(entries))

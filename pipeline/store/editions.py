@@ -107,12 +107,15 @@ class PlannedEntry:
 def create_edition(session: Session, *, kind: str, period_start_at: datetime,
                    period_end_at: datetime, plan_json: str, warnings: Sequence[str],
                    language_state: dict[str, LanguageState], entries: Sequence[PlannedEntry],
-                   actor: Actor, now_at: datetime) -> Edition:
-    """A new draft edition with its plan and the items it holds; audited."""
+                   actor: Actor, now_at: datetime, schedule_key: str | None = None) -> Edition:
+    """A new draft edition with its plan and the items it holds; audited. A scheduled draft
+    carries its ``schedule_key``: a second one with the same key is refused."""
+    if schedule_key is not None and find_scheduled_edition(session, schedule_key) is not None:
+        raise EditionError(f"the scheduled draft {schedule_key} exists already")
     edition = Edition(kind=kind, period_start_at=period_start_at, period_end_at=period_end_at,
                       status=EditionStatus.DRAFT, plan=plan_json, warnings=list(warnings),
                       language_state=language_state, editorial={}, created_at=now_at,
-                      updated_at=now_at)
+                      updated_at=now_at, schedule_key=schedule_key)
     session.add(edition)
     session.flush()
     session.add_all([EditionItem(edition_id=edition.id, item_id=entry.item_id,
@@ -120,6 +123,34 @@ def create_edition(session: Session, *, kind: str, period_start_at: datetime,
                      for entry in entries])
     record_audit(session, actor.name, "edition.drafted", f"edition:{edition.id}", kind=kind,
                  entries=len(entries))
+    return edition
+
+
+def find_scheduled_edition(session: Session, key: str) -> Edition | None:
+    """The edition the scheduler drafted for ``key`` (any status: a cancelled one counts)."""
+    return session.scalars(select(Edition).where(Edition.schedule_key == key)).first()
+
+
+def planned_sends(session: Session, now_at: datetime) -> list[int]:
+    """Approved editions whose planned send time has come, oldest plan first."""
+    return list(session.scalars(
+        select(Edition.id).where(Edition.status == EditionStatus.APPROVED,
+                                 Edition.send_at.is_not(None), Edition.send_at <= now_at)
+        .order_by(Edition.send_at, Edition.id)))
+
+
+def plan_send(session: Session, edition: Edition, send_at: datetime | None, *,
+              actor: Actor) -> Edition:
+    """Plan (or, with None, unplan) when an approved edition is sent; audited."""
+    require(actor, Action.SEND)
+    if edition.status not in (EditionStatus.APPROVED, EditionStatus.DRAFT,
+                              EditionStatus.IN_REVIEW):
+        raise EditionError(f"edition {edition.id} is {edition.status}: its send cannot be "
+                           "planned")
+    edition.send_at = send_at
+    edition.updated_at = datetime.now(UTC)
+    record_audit(session, actor.name, "edition.send_planned", f"edition:{edition.id}",
+                 send_at=send_at.isoformat() if send_at else None)
     return edition
 
 
@@ -137,5 +168,6 @@ def mark_archived(session: Session, edition_id: int, *, actor: Actor, files: int
     return edition
 
 
-__all__ = ["TRANSITIONS", "PlannedEntry", "create_edition", "get_edition", "mark_archived",
-           "move_edition", "published_item_ids"]
+__all__ = ["TRANSITIONS", "PlannedEntry", "create_edition", "find_scheduled_edition",
+           "get_edition", "mark_archived", "move_edition", "plan_send", "planned_sends",
+           "published_item_ids"]

@@ -84,6 +84,12 @@ class Source(Base):
     retry_after_at: Mapped[datetime | None]
     """The host answered 429/503 with Retry-After: no fetch before then."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    failing_since_at: Mapped[datetime | None]
+    """When the current run of failures began (None while the source works)."""
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The run collecting this source now (a lease: pipeline.store.leases), so that workers
+    on several hosts fetch each source once per interval."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class Story(Base):
@@ -224,6 +230,12 @@ class Edition(Base):
     approved_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
+    schedule_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """Set on a draft made by the scheduler (``press-review@2026-03-30``: the publication and
+    the period's end): one scheduled draft per publication and period, however often the
+    job runs."""
+    send_at: Mapped[datetime | None]
+    """When an approved edition is to be sent: the scheduler hands it to the sender then."""
 
 
 class EditionItem(Base):
@@ -295,6 +307,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     language: Mapped[str | None] = mapped_column(String(8))
     """The web interface's language (fr, en, es); None follows the browser's Accept-Language."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    """Where the team's notifications go (a draft is ready, a source fails…); none: none."""
 
 
 class AuditEntry(Base):
@@ -353,6 +367,25 @@ class Lease(Base):
     owner: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Something the team must be told, by email: kept until sent to every recipient (an
+    outbox), and made once per ``key`` (a draft, a failing streak), so that a job run twice
+    never tells twice."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    sent_to: Mapped[list[str]] = mapped_column(default=list)
+    """Accounts already sent this notification (a retry skips them)."""
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    """Set once every recipient has it."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class WebSession(Base):
