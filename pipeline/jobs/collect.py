@@ -25,7 +25,7 @@ from pipeline.collect import (
     plan_next_check,
 )
 from pipeline.config import load_sources
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, StoreError
 from pipeline.jobs.runs import RunRecord, recorded_run
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM, Action, Actor, require
@@ -46,6 +46,7 @@ from pipeline.store.sources import (
 
 Progress = Callable[[int, int], None]
 STORE_BATCH = 50
+STORE_ATTEMPTS = 3
 
 
 def no_progress(done: int, total: int) -> None:
@@ -88,6 +89,15 @@ def select_sources(specs: Sequence[SourceSpec], only: Sequence[str]) -> list[Sou
     if only:
         return [by_id[s] for s in only]
     return [s for s in specs if s.enabled]
+
+
+def sync_sources_file(app: App) -> int:
+    """Bring the sources table in step with ``sources.toml`` (a worker does it when it
+    starts and whenever the file changes); returns how many sources it lists."""
+    specs = load_sources(app.settings.sources_path)
+    with app.session() as session:
+        sync_sources(session, specs)
+    return len(specs)
 
 
 def parse_limits(app: App) -> ParseLimits:
@@ -205,12 +215,21 @@ class ResultWriter:
                     self.error = error
 
     def _store(self, work: list[tuple[int, SourceResult]]) -> None:
-        with self.app.session() as session:
-            # held for the batch: the session's identity map keeps rows only while referenced
-            rows = load_source_rows(session, [self.chosen[index].id for index, _ in work])
-            stored = {index: store_source_result(session, self.chosen[index], result)
-                      for index, result in work}
-            del rows
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                with self.app.session() as session:
+                    # held for the batch: the identity map keeps rows only while referenced
+                    rows = load_source_rows(session, [self.chosen[i].id for i, _ in work])
+                    stored = {index: store_source_result(session, self.chosen[index], result)
+                              for index, result in work}
+                    del rows
+                break
+            except StoreError as exc:
+                # collectors on other hosts storing the same item (two feeds carry it) in
+                # another order: PostgreSQL breaks the deadlock; storing again is safe
+                if "deadlock" not in str(exc) or attempt == STORE_ATTEMPTS - 1:
+                    raise
+                get_logger().warning("collect.store_retried", error=str(exc))
         self.reports.update(stored)
 
 

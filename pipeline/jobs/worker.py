@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pipeline.app import App
 from pipeline.collect import ParseSandbox
 from pipeline.errors import PipelineError
-from pipeline.jobs.collect import collect, parse_limits
+from pipeline.jobs.collect import collect, parse_limits, sync_sources_file
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM
 from pipeline.store.processing import count_pending
@@ -35,6 +35,8 @@ class WorkerReport:
     sources: int = 0
     items: int = 0
     rounds: int = 0
+    sources_stamp: int | None = None
+    """The sources file's modification time when it was last synced."""
 
 
 def run_worker(app: App, kinds: tuple[str, ...], stop: threading.Event) -> WorkerReport:
@@ -73,7 +75,13 @@ def run_worker(app: App, kinds: tuple[str, ...], stop: threading.Event) -> Worke
 
 
 def collect_batch(app: App, sandbox: ParseSandbox, report: WorkerReport) -> int:
-    """Collect one claimed batch of due sources; how many were collected."""
+    """Collect one claimed batch of due sources; how many were collected. The sources
+    file is read again when it changed."""
+    path = app.settings.sources_path
+    stamp = path.stat().st_mtime_ns if path.exists() else None
+    if stamp is None or stamp != report.sources_stamp:
+        sync_sources_file(app)  # a missing or bad file raises: the round fails, logged
+        report.sources_stamp = stamp
     with app.session(readonly=True) as session:
         if not count_due_sources(session, datetime.now(UTC)):
             return 0

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pipeline.records import FetchState, SourceResult, SourceSpec
@@ -17,11 +18,19 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
     """Create or update a row per configured source; sources gone from the file are disabled."""
     rows = {row.id: row for row in session.scalars(select(Source))}
     now_at = datetime.now(UTC)
+    missing = [spec.id for spec in specs if spec.id not in rows]
+    if missing:  # several workers may sync at once: the first insert wins, quietly
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Source)
+        session.execute(insert.values([
+            {"id": source_id, "name": source_id, "url": "", "kind": "feed", "lang": "en",
+             "enabled": False, "error_count": 0, "paused": False, "item_count": 0,
+             "warnings": [], "updated_at": now_at} for source_id in missing])
+            .on_conflict_do_nothing(index_elements=["id"]))
+        rows.update({row.id: row for row in session.scalars(
+            select(Source).where(Source.id.in_(missing)))})
     for spec in specs:
-        row = rows.pop(spec.id, None)
-        if row is None:
-            row = Source(id=spec.id, error_count=0, paused=False, item_count=0)
-            session.add(row)
+        row = rows.pop(spec.id)
         wanted = (spec.name, spec.url, spec.kind, spec.lang, spec.enabled)
         if (row.name, row.url, row.kind, row.lang, row.enabled) == wanted:
             continue  # unchanged rows are not written: workers on several hosts sync too

@@ -118,7 +118,7 @@ def test_the_scheduler_outlives_failing_and_overdue_jobs(tmp_path: Path) -> None
         assert process.poll() is None  # still scheduling
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     collects = {r for r in runs_of(app) if r[0] == "collect"}
     assert collects == {("collect", RunStatus.FAILED, "missing.toml: file not found")}
