@@ -25,6 +25,9 @@ class RouteCase:
     data: dict[str, str] = field(default_factory=dict)
     ends_session: bool = False
     """The request ends or replaces the sender's session (the matrix signs in again after)."""
+    unhealthy: bool = False
+    """A health check: it answers 503 while something is wrong (the test site runs no
+    scheduler), which is not a failure of the route."""
 
     @property
     def id(self) -> str:
@@ -45,4 +48,7 @@ ROUTES: tuple[RouteCase, ...] = (
               data={"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}),
     RouteCase("GET", "/", Action.READ),
     RouteCase("GET", "/editions/{edition_id:int}", Action.READ, url="/editions/{edition}"),
+    RouteCase("GET", "/healthz", Action.OPERATE, unhealthy=True),
+    RouteCase("GET", "/metrics", Action.OPERATE),
+    RouteCase("GET", "/ops", Action.OPERATE),
 )
