@@ -97,12 +97,15 @@ def _when(value: str | None, lang: str, timezone: str) -> str:
     return format_datetime(moment, format="medium", locale=lang)
 
 
-def _period(details: dict[str, Any], lang: str) -> str:
+def _period(details: dict[str, Any], lang: str, timezone: str) -> str:
+    """The days of an edition's period, in the team's time zone (where its bounds are
+    midnights)."""
     if not details.get("since") or not details.get("last_day"):
         return ""
-    return format_interval(datetime.fromisoformat(details["since"]).date(),
-                           datetime.fromisoformat(details["last_day"]).date(),
-                           skeleton="yMMMd", locale=lang)
+    zone = ZoneInfo(timezone)
+    first, last = (datetime.fromisoformat(details[key]).astimezone(zone).date()
+                   for key in ("since", "last_day"))
+    return format_interval(first, max(first, last), skeleton="yMMMd", locale=lang)
 
 
 def compose(notice: Notice, lang: str, *, base_url: str, timezone: str) -> tuple[str, str]:
@@ -115,7 +118,7 @@ def compose(notice: Notice, lang: str, *, base_url: str, timezone: str) -> tuple
     link = f"{base}/editions/{d['edition_id']}" if "edition_id" in d else f"{base}/ops"
     values: dict[str, Any] = {
         "publication": gettext(PUBLICATIONS.get(d.get("kind", ""), d.get("kind", ""))),
-        "period": _period(d, lang), "entries": int(d.get("entries", 0)),
+        "period": _period(d, lang, timezone), "entries": int(d.get("entries", 0)),
         "sent": int(d.get("sent", 0)), "failed": int(d.get("failed", 0)),
         "bounced": int(d.get("bounced", 0)),
         "source": str(d.get("source", "")), "since": _when(d.get("since_at"), lang, timezone),

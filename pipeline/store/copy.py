@@ -11,6 +11,7 @@ not collide with copied ones. The counts are compared table by table at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
@@ -28,11 +29,17 @@ def count_rows(engine: Engine) -> dict[str, int]:
                 for table in Base.metadata.sorted_tables}
 
 
+def same_database(one: Engine, other: Engine) -> bool:
+    if one.dialect.name == other.dialect.name == "sqlite":
+        return Path(one.url.database or "").resolve() == Path(other.url.database or "").resolve()
+    return one.url == other.url
+
+
 def copy_database(source: Engine, target: Engine,
                   progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every table of ``source`` into the empty ``target``; returns the rows copied
     per table."""
-    if source.url == target.url:
+    if same_database(source, target):
         raise StoreError("the target is the database itself: name another one with --to")
     ensure_db(source)
     upgrade_db(target)

@@ -4,10 +4,13 @@ relevant processed items seeded straight into the store (drafting reads them).""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from pipeline.settings import Settings
 from pipeline.states import ItemStatus, TextState
@@ -55,3 +58,41 @@ def seed_relevant_item(session: Any, number: int, published_at: datetime) -> Ite
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it received."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def messages(self) -> list[Any]:
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(raw, policy=policy.default) for _, _, raw in self.received]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, str]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) and its ``PIPELINE_SMTP_URL``."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
