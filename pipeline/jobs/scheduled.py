@@ -65,10 +65,22 @@ def job_named(settings: Settings, name: str) -> ScheduledJob:
 # --- collection and processing ---------------------------------------------------------------
 
 def collect_due(app: App) -> None:
-    """Fetch the sources whose time has come (claimed, so that workers share them)."""
-    from pipeline.jobs.collect import collect
+    """Fetch the sources whose time has come (claimed, so that workers share them). The
+    sources file is synced and the due sources counted first: when none is due (most
+    firings) the run is recorded without starting the parse workers, and a database that is
+    away fails the run before they start."""
+    from pipeline.jobs.collect import collect, sync_sources_file
+    from pipeline.jobs.runs import recorded_run
     from pipeline.permissions import SYSTEM
+    from pipeline.store.sources import count_due_sources
 
+    sync_sources_file(app)
+    with app.session(readonly=True) as session:
+        due = count_due_sources(session, datetime.now(UTC))
+    if not due:
+        with recorded_run(app, "collect") as run:
+            run.stats.update(sources=0, new=0, failed=0)
+        return
     collect(app, actor=SYSTEM, due_only=True)
 
 
