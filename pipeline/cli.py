@@ -367,21 +367,26 @@ DEMO_DIR = Path("var/demo")
 @click.option("--no-serve", is_flag=True, help="Stop after writing the editions.")
 @click.option("--port", default=8000, show_default=True, type=int,
               help="Port of the preview server.")
+@click.option("--no-schedule", is_flag=True,
+              help="Serve without running the scheduler on the demo (fast schedules).")
 @pass_app
-def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
+def demo(app: App, out_dir: Path, no_serve: bool, port: int, no_schedule: bool) -> None:
     """The whole pipeline, offline, on the bundled demo articles: collect, classify,
     translate, draft both publications and render them into DIR/press-review/ and
     DIR/newsletter/ ({fr,en,es}.html and .txt)."""
     from pipeline.jobs.demo import database_path, run_demo
+    from pipeline.jobs.demo_schedule import demo_drip, running_demo_scheduler
     from pipeline.preview import bind_preview, serve_preview
 
     # The port is taken before the work, so that a busy one is said at once.
     server = None if no_serve else bind_preview(out_dir, port)
+    drip = None if no_serve or no_schedule else demo_drip()  # held back for the scheduler
     with ExitStack() as stack:
         if server is not None:
             stack.callback(server.server_close)
         with progress_bar("demo") as progress:
-            report = run_demo(app, out_dir, progress, preview_url=f"http://127.0.0.1:{port}")
+            report = run_demo(app, out_dir, progress, preview_url=f"http://127.0.0.1:{port}",
+                              drip=drip)
         print_demo_report(report, out_dir)
         database = database_path(out_dir)
         click.echo(f"database: {database} (see it with "
@@ -389,6 +394,10 @@ def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
         if server is None:
             return
         click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        if drip is not None:
+            click.echo(f"scheduler: {len(drip.held)} more articles appear in the demo feeds, "
+                       "one every 20 s; the jobs firing are logged below")
+            stack.enter_context(running_demo_scheduler(app, out_dir, drip))
         sys.stdout.flush()
         serve_preview(server, out_dir)
 

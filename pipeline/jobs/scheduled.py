@@ -104,9 +104,14 @@ class SchedulePeriod:
 def scheduled_period(job: ScheduledJob, kind: str, fired_at: datetime) -> SchedulePeriod:
     """The period a draft fired at ``fired_at`` covers: from the local day of the previous
     firing to the local day of this one (a week for a weekly schedule, the previous month
-    for a monthly one), midnight to midnight in the team's time zone."""
+    for a monthly one), midnight to midnight in the team's time zone; for a schedule firing
+    several times a day, exactly the time since the previous firing."""
     zone = ZoneInfo(job.timezone)
     previous = job.due_at(fired_at - timedelta(microseconds=1))
+    if previous is not None and fired_at - previous < timedelta(days=1):
+        # fired several times a day (the demo's fast schedules): exactly since the last one
+        local = fired_at.astimezone(zone).isoformat(timespec="minutes")[:16]
+        return SchedulePeriod(previous, fired_at, f"{kind}@{local}")
     local_end = fired_at.astimezone(zone).date()
     local_start = previous.astimezone(zone).date() if previous else \
         local_end - timedelta(days=7 if kind == "press-review" else 31)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,12 @@ def claim_due_sources(session: Session, ids: Sequence[str], *, owner: str,
     return [str(i) for i in leases.claim(
         session, Source, owner=owner, lease_seconds=lease_seconds, limit=limit,
         where=and_(Source.id.in_(list(ids)), due_condition(now_at)), now_at=now_at)]
+
+
+def make_sources_due(session: Session, now_at: datetime) -> None:
+    """Every enabled source due now (the demo's scheduler starts with a collection)."""
+    session.execute(update(Source).where(Source.enabled.is_(True))
+                    .values(next_check_at=now_at).execution_options(synchronize_session=False))
 
 
 def count_due_sources(session: Session, now_at: datetime) -> int:

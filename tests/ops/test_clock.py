@@ -147,3 +147,24 @@ def test_previous_fire_time_across_both_changes_of_time() -> None:
         datetime(2025, 10, 26, 0, 40, tzinfo=UTC)
     assert previous_fire_time(trigger, datetime(2025, 10, 26, 1, 10, tzinfo=UTC)) == \
         datetime(2025, 10, 26, 1, 0, tzinfo=UTC)
+
+
+def test_fast_schedules_draft_what_came_since_the_last_firing() -> None:
+    """The demo's schedules fire several times a day: each draft covers the time since the
+    previous firing exactly, under its own key; a held-back demo article appears on time,
+    dated then."""
+    from pipeline.demo.site import Drip, build_demo_feed, load_demo_articles
+    from pipeline.jobs.scheduled import scheduled_period
+
+    settings = Settings(press_review_schedule="0 */2 * * * *", timezone="Europe/Paris")
+    job = next(job for job in scheduled_jobs(settings) if job.name == "press-review")
+    fired_at = datetime(2025, 3, 30, 1, 4, tzinfo=UTC)
+    period = scheduled_period(job, "press-review", fired_at)
+    assert (period.since_at, period.until_at, period.key) == (
+        datetime(2025, 3, 30, 1, 2, tzinfo=UTC), fired_at, "press-review@2025-03-30T03:04")
+    article = load_demo_articles()[0]
+    drip = Drip(held=(article.id,), every=20)
+    feed = build_demo_feed(article.lang, article.group, drip).decode()
+    assert article.url not in feed  # held back until the drip starts
+    drip.start()
+    assert article.url in build_demo_feed(article.lang, article.group, drip).decode()
