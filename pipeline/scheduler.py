@@ -202,7 +202,8 @@ class ChildRunner:
             reason = f"its process was killed (signal {-child.exitcode})"
             self._record_stop(job, child, started_at, reason)
             return Outcome("failed", _since(started_at), reason)
-        return Outcome("failed", _since(started_at), "see the job's run")
+        return Outcome("failed", _since(started_at),
+                       f"exit status {child.exitcode} (the job's run and log say why)")
 
     def _record_stop(self, job: ScheduledJob, child: BaseProcess, started_at: datetime,
                      reason: str) -> None:

@@ -94,3 +94,19 @@ def test_notification_addresses_from_the_command_line(tmp_path: Path) -> None:
     with app.session() as session:
         assert session.scalars(select(User.email)).all() == ["ana.b@example.org"]
     app.close()
+
+
+def test_status_lists_every_job_with_its_schedule_and_last_result(tmp_path: Path) -> None:
+    (tmp_path / "sources.toml").touch()
+    env = {"PIPELINE_BACKUP_SCHEDULE": "off", "PIPELINE_TIMEZONE": "America/Bogota"}
+    assert run_pipeline(["collect"], cwd=tmp_path, env=env).returncode == 0
+    done = run_pipeline(["status"], cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    jobs = done.stdout.split("Jobs (times in America/Bogota)\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in jobs] == [
+        "collect", "process", "press-review", "newsletter", "send", "bounces", "purge",
+        "backup", "notify"]
+    assert jobs[0].startswith("  collect       */5 * * * *     next ")
+    assert jobs[0].endswith("last ok 0s ago") or "last ok" in jobs[0]
+    assert jobs[1].endswith("never run") and jobs[7] == "  backup        off"
+    assert "Scheduler: none active (start `pipeline schedule`)" in done.stdout
