@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +21,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from pipeline.records import LANGUAGES
+from pipeline.resources import CATALOGS_DIR
 from pipeline.states import Role
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
+TRANSLATIONS_DIR = CATALOGS_DIR
 TEAM = (Role.EDITOR, Role.APPROVER, Role.ADMIN)
 SENDERS = (Role.APPROVER, Role.ADMIN)
 ADMINS = (Role.ADMIN,)
