@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.records import LanguageState
 from pipeline.states import (
+    BlockKind,
     DeliveryStatus,
     EditionStatus,
     ItemOrigin,
@@ -234,6 +235,74 @@ class EditionItem(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     section: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
+    """0, 1, 2… within the section: with ``section``, the one record of where an entry sits
+    (the edition editor changes only these; pipeline.store.entries)."""
+
+
+class EditionBlock(Base):
+    """What the team writes into an edition: the editorial, a key figure, an agenda entry
+    (pipeline.store.blocks); its words per language are :class:`BlockText` rows."""
+
+    __tablename__ = "edition_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[BlockKind] = state_column(BlockKind, "kind", 24, BlockKind.KEY_FIGURE)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    ref: Mapped[str | None] = mapped_column(String(200))
+    """Where a drafted block came from (an events.toml id, ``item-N``): an agenda entry keeps
+    it as its iCalendar UID."""
+    value: Mapped[float | None] = mapped_column(Float)
+    """A key figure's number."""
+    url: Mapped[str] = mapped_column(Text, default="")
+    """A key figure's source link, an agenda entry's link."""
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised when the number, link, dates or place change (not by moves): a change made on
+    an older version is refused."""
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class BlockText(Base):
+    """A block's words in one language, with the same states and version as item texts."""
+
+    __tablename__ = "block_texts"
+    __table_args__ = (UniqueConstraint("block_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("edition_blocks.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text, default="")
+    """The editorial's title, a key figure's unit, an agenda entry's title."""
+    summary: Mapped[str] = mapped_column(Text, default="")
+    """The editorial's body, a key figure's sentence, an agenda entry's description."""
+    state: Mapped[TextState] = state_column(TextState, "state", 24, TextState.REVIEWED)
+    engine: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edited_by: Mapped[str | None] = mapped_column(String(100))
+    edited_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Comment(Base):
+    """A note for colleagues on an item (shown on its entry in the editor and in the inbox)."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
+                                         index=True)
+    edition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editions.id", ondelete="SET NULL"))
+    """The edition it was written in (None: from the inbox)."""
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
 class Event(Base):
