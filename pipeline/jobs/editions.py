@@ -10,7 +10,7 @@ stays on the edition as canonical JSON: the record of what the machine proposed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,19 +174,26 @@ def draft(app: App, actor: Actor, kind: str, *, since: str | None = None,
         plan, preview = render_leaving_out(plan)
         warnings = list(dict.fromkeys([*plan.warnings, *(w for lang in LANGUAGES
                                                          for w in preview[lang].warnings)]))
-        entries = [PlannedEntry(int(entry.item_id), section.id, position)
-                   for section in plan.sections
-                   for position, entry in enumerate(section.entries)]
         with app.session() as session:
-            edition = create_edition(
-                session, kind=kind, period_start_at=since_at, period_end_at=until_at,
-                plan_json=plan_to_json(plan), warnings=warnings,
-                language_state=language_state(plan), entries=entries, actor=actor,
-                now_at=now_at, blocks=drafted_blocks(plan))
-        run.stats.update(edition=edition.id, candidates=len(rows), entries=len(entries))
-        run.log.info("edition.drafted", kind=kind, edition_id=edition.id,
-                     entries=len(entries))
+            edition = keep_plan(session, plan, actor=actor, now_at=now_at, warnings=warnings)
+        entries = len(plan.entries)
+        run.stats.update(edition=edition.id, candidates=len(rows), entries=entries)
+        run.log.info("edition.drafted", kind=kind, edition_id=edition.id, entries=entries)
     return edition
+
+
+def keep_plan(session: Session, plan: EditionPlan, *, actor: Actor, now_at: datetime,
+              warnings: Sequence[str] = (),
+              state: dict[str, LanguageState] | None = None) -> Edition:
+    """A new draft edition holding a drafted plan: its entries placed as drafted, its
+    editorial, key figures and agenda entries as blocks, the plan itself kept as JSON."""
+    entries = [PlannedEntry(int(entry.item_id), section.id, position)
+               for section in plan.sections for position, entry in enumerate(section.entries)]
+    return create_edition(
+        session, kind=plan.kind, period_start_at=plan.period_start_at,
+        period_end_at=plan.period_end_at, plan_json=plan_to_json(plan),
+        warnings=warnings or plan.warnings, language_state=state or language_state(plan),
+        entries=entries, actor=actor, now_at=now_at, blocks=drafted_blocks(plan))
 
 
 def render_leaving_out(
@@ -254,15 +261,27 @@ def current_plan(session: Session, edition: Edition,
         warnings=tuple(edition.warnings or ()))
 
 
+def _new_texts(texts: Mapping[str, LocalText]) -> dict[str, NewText]:
+    return {lang: NewText(text.title, text.summary, TextState(text.origin))
+            for lang, text in texts.items()}
+
+
 def drafted_blocks(plan: EditionPlan) -> list[DraftedBlock]:
-    """The agenda entries of a drafted plan, to be kept as the edition's blocks."""
-    return [DraftedBlock(
-        BlockKind.EVENT, ref=event.event_id,
-        texts={lang: NewText(text.title, text.summary, TextState(text.origin))
-               for lang, text in event.texts.items()},
-        fields={"starts_at": event.starts_at, "ends_at": event.ends_at, "place": event.place,
-                "url": event.url})
-        for section in plan.sections for event in section.events]
+    """The editorial, key figures and agenda entries of a drafted plan, to be kept as the
+    edition's blocks."""
+    blocks = []
+    for section in plan.sections:
+        if section.kind == "editorial" and section.editorial:
+            blocks.append(DraftedBlock(BlockKind.EDITORIAL, _new_texts(section.editorial)))
+        blocks += [DraftedBlock(BlockKind.KEY_FIGURE, _new_texts(figure.texts),
+                                fields={"value": figure.value, "url": figure.source_url,
+                                        "source_name": figure.source_name})
+                   for figure in section.figures]
+        blocks += [DraftedBlock(BlockKind.EVENT, _new_texts(event.texts), ref=event.event_id,
+                                fields={"starts_at": event.starts_at, "ends_at": event.ends_at,
+                                        "place": event.place, "url": event.url})
+                   for event in section.events]
+    return blocks
 
 
 def archive_url(app: App) -> str:

@@ -18,18 +18,20 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
-from pipeline.draft import section_for, section_layout
+from pipeline.draft import EditionPlan, SectionSpec, section_for, section_layout
 from pipeline.draft.rank import primary
 from pipeline.errors import EditionError
 from pipeline.jobs.editions import current_plan, language_state
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES, REGIONS
+from pipeline.render import export_agenda
 from pipeline.states import BlockKind, EditionStatus
 from pipeline.store import blocks as stored_blocks
 from pipeline.store import entries as placements
 from pipeline.store.blocks import NewText
 from pipeline.store.candidates import load_items
 from pipeline.store.editions import move_edition
+from pipeline.store.listings import find_edition
 from pipeline.store.models import Edition, ItemText
 from pipeline.store.texts import edit_item_text
 
@@ -68,6 +70,28 @@ def changing_edition(app: App, actor: Actor, edition_id: int, what: str
         check_open(edition)
         yield session, edition
         after_change(app, session, edition, actor, what)
+
+
+def edition_sections(app: App, edition: Edition, plan: EditionPlan | None = None
+                     ) -> list[SectionSpec]:
+    """Every section the edition can have, in order (empty ones included), then any section
+    of ``plan`` the publication's layout does not know."""
+    specs = list(section_layout(edition.kind, app.settings.section_order))
+    known = {spec.id for spec in specs}
+    return specs + [SectionSpec(s.id) for s in (plan.sections if plan else ())
+                    if s.id not in known]
+
+
+def agenda_ics(app: App, actor: Actor, edition_id: int, lang: str) -> str:
+    """The edition's agenda as iCalendar in ``lang`` (what the render stage writes)."""
+    require(actor, Action.READ)
+    with app.session(readonly=True) as session:
+        edition = find_edition(session, edition_id)
+        if edition is None:
+            raise EditionError(f"no edition with id {edition_id}")
+        plan = current_plan(session, edition, app.settings.section_order)
+    events = [event for section in plan.sections for event in section.events]
+    return export_agenda(events, lang=lang, stamp_at=edition.updated_at)
 
 
 def entry_sections(app: App, edition: Edition) -> tuple[str, ...]:
@@ -300,7 +324,25 @@ def move_block(app: App, actor: Actor, edition_id: int, block_id: int, step: Ste
         return stored_blocks.move_block(session, row, index, by=actor.name)
 
 
-__all__ = ["STEPS", "WRITABLE_SECTIONS", "BlockForm", "add_block", "add_entry",
-           "after_change", "changing_edition", "check_open", "edit_entry_text", "entry_sections",
-           "move_block", "move_entry", "place", "remove_block", "remove_entry", "save_block",
-           "save_editorial", "write_entry"]
+__all__ = [
+    "STEPS",
+    "WRITABLE_SECTIONS",
+    "BlockForm",
+    "add_block",
+    "add_entry",
+    "after_change",
+    "agenda_ics",
+    "changing_edition",
+    "check_open",
+    "edit_entry_text",
+    "edition_sections",
+    "entry_sections",
+    "move_block",
+    "move_entry",
+    "place",
+    "remove_block",
+    "remove_entry",
+    "save_block",
+    "save_editorial",
+    "write_entry",
+]

@@ -221,7 +221,7 @@ def load_item_detail(session: Session, item_id: int) -> ItemDetail | None:
                                  .order_by(ItemText.lang)))
     editions = [(edition, section) for edition, section in session.execute(
         select(Edition, EditionItem.section).join(EditionItem, EditionItem.edition_id == Edition.id)
-        .where(EditionItem.item_id == item_id).order_by(Edition.id.desc())).tuples()]
+        .where(EditionItem.item_id == item_id).order_by(Edition.id.desc()))]
     return ItemDetail(item, item.publisher or (source.name if source else ""),
                       session.get(Classification, item_id), texts, editions)
 
