@@ -18,6 +18,13 @@ FEATURE_KINDS = {
     "k": N_("feed category"), "s": N_("source setting"), "r": N_("rules"),
     "bias": N_("text length"),
 }
+NAMED_FEATURES = {
+    "r:score": N_("keyword score"), "r:vocabulary": N_("soil and farming vocabulary"),
+    "r:subject": N_("subject themes"), "r:context": N_("context themes"),
+    "s:check": N_("general outlet"), "s:always": N_("specialised source"),
+    "bias:text": N_("has a text beyond the title"),
+}
+"""Features that are not words: named for people (translated where shown)."""
 DECIDED_BY = {"model": N_("the relevance model"), "rules": N_("the keyword rules"),
               "source": N_("the source (always relevant)")}
 
@@ -28,6 +35,8 @@ class Term:
     kind: str
     """A msgid of :data:`FEATURE_KINDS` ("" for a rule's matched term)."""
     weight: float
+    named: bool = False
+    """``text`` is a msgid of :data:`NAMED_FEATURES` (translate it to show it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,8 @@ def feature_term(name: Any, weight: Any) -> Term | None:
     sees it."""
     if not isinstance(name, str) or _number(weight) is None:
         return None
+    if name in NAMED_FEATURES:
+        return Term(NAMED_FEATURES[name], "", round(float(weight), 3), named=True)
     prefix, _, rest = name.partition(":")
     kind = FEATURE_KINDS.get(prefix, "")
     text = rest or name
@@ -139,5 +150,5 @@ def short_reason(why: Why) -> tuple[Term, ...]:
     return tuple(words)
 
 
-__all__ = ["DECIDED_BY", "FEATURE_KINDS", "Term", "ThemeWhy", "Why", "feature_term",
-           "read_evidence", "short_reason"]
+__all__ = ["DECIDED_BY", "FEATURE_KINDS", "NAMED_FEATURES", "Term", "ThemeWhy", "Why",
+           "feature_term", "read_evidence", "short_reason"]

@@ -253,7 +253,10 @@ def item_page(ctx: Ctx) -> Response:
     url = detail.item.url if detail.item.url.startswith(("https://", "http://")) else ""
     return ctx.render(
         template, detail=detail, item=detail.item, labels=labels, why=why, url=url,
-        text_states=TEXT_STATES,
+        text_states=TEXT_STATES, holding={edition.id for edition, _ in detail.editions},
+        texts=sorted(detail.texts, key=lambda t: (t.lang not in LANGUAGES,
+                                                  LANGUAGES.index(t.lang)
+                                                  if t.lang in LANGUAGES else 0, t.lang)),
         comments=comments, open_editions=open_editions, publications=PUBLICATIONS,
         themes=THEME_LABELS, regions=REGION_LABELS, sections=SECTIONS,
         languages=LANGUAGES, here=f"/inbox/items/{item_id}",
