@@ -207,7 +207,7 @@ def test_a_sent_edition_refuses_every_change(site: Site,
     client, token = editor
     sent = site.edition_ids["press-review/sent"]
     page = client.get(f"/editions/{sent}/editor").text
-    assert "This edition is Sent: its content can no longer change." in page
+    assert "This edition is “Sent”: its content can no longer change." in page
     assert 'class="entry-tools"' not in page and 'hx-boost="true"' not in page
     [item] = re.findall(r'data-item="(\d+)"', page)
     before = site.snapshot()

@@ -39,7 +39,7 @@ from pipeline.web.routing import Ctx, view
 from pipeline.web.security import safe_next
 
 REFUSED = N_("This change could not be made: %(reason)s")
-CLOSED = N_("This edition is %(status)s: its content can no longer change.")
+CLOSED = N_("This edition is “%(status)s”: its content can no longer change.")
 APPROVED_NOTE = N_("This edition is approved: any change sends it back to review.")
 DRAFT_FAILED = N_("The edition could not be drafted: %(reason)s")
 MAX_TEXT = 5000
