@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from pipeline.app import App
 from pipeline.draft import EditionPlan, SectionSpec, section_for, section_layout
 from pipeline.draft.rank import primary
-from pipeline.errors import EditionError
+from pipeline.errors import EditConflict, EditionError
 from pipeline.jobs.editions import current_plan, language_state
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES, REGIONS
@@ -33,7 +33,7 @@ from pipeline.store.candidates import load_items
 from pipeline.store.editions import move_edition
 from pipeline.store.listings import find_edition
 from pipeline.store.models import Edition, ItemText
-from pipeline.store.texts import edit_item_text
+from pipeline.store.texts import edit_item_text, load_text
 
 Step = Literal["up", "down", "top", "bottom"]
 STEPS: tuple[Step, ...] = ("up", "down", "top", "bottom")
@@ -208,7 +208,8 @@ def write_entry(app: App, actor: Actor, edition_id: int, section: str, *, lang: 
 def edit_entry_text(app: App, actor: Actor, item_id: int, lang: str, *, title: str,
                     summary: str, version: int | None) -> ItemText:
     """A person's wording of an item in ``lang`` (``reviewed`` by them), refused with
-    :class:`~pipeline.errors.EditConflict` when someone changed it since ``version``; every
+    :class:`~pipeline.errors.EditConflict` when someone changed it since ``version`` (None:
+    the person saw no text in ``lang``, so one written meanwhile is a conflict too); every
     open edition holding the item is brought up to date (an approved one back to review)."""
     require(actor, Action.EDIT)
     if lang not in LANGUAGES:
@@ -218,6 +219,8 @@ def edit_entry_text(app: App, actor: Actor, item_id: int, lang: str, *, title: s
     with app.session() as session:
         held = [placements.lock_edition(session, edition_id) for edition_id in
                 placements.open_editions_holding(session, [item_id])]
+        if version is None and load_text(session, item_id, lang) is not None:
+            raise EditConflict(f"item {item_id} ({lang}) got a text meanwhile: reload it")
         text = edit_item_text(session, item_id, lang, by=actor.name, title=title.strip(),
                               summary=summary.strip(), expected_version=version)
         for edition in held:

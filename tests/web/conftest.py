@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -73,6 +74,13 @@ def make_site(folder: Path) -> Site:
             add_user(db, role, role, PASSWORD, region)
         ids = store_week(db, HOSTILE_TITLE)
     return Site(app, create_app(app), ids)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_logging() -> None:
+    """Views run jobs, and jobs log: a logger that another test module configured to write
+    into its own captured (now closed) stream must not fail them."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="module")
