@@ -251,10 +251,10 @@ def test_inbox_tabs_filters_and_labels_that_train_the_classifier(app: App) -> No
     assert (comment.author, comment.edition_id) == ("edith", review)
 
 
-def test_migration_0006_keeps_the_blocks_of_editions_drafted_before(database_url: str) -> None:
+def test_migration_0007_keeps_the_blocks_of_editions_drafted_before(database_url: str) -> None:
     engine = create_db_engine(database_url)
     try:
-        command.upgrade(alembic_config(engine), "0005")
+        command.upgrade(alembic_config(engine), "0006")
         plan = {"kind": "newsletter", "period_start_at": "2026-11-01T00:00:00+00:00",
                 "period_end_at": "2026-12-01T00:00:00+00:00", "warnings": [], "sections": [
                     {"id": "editorial", "kind": "editorial", "entries": [], "events": [],

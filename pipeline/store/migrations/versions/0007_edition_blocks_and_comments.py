@@ -1,8 +1,8 @@
 """edition blocks (editorial, key figures, agenda entries) with texts per language, comments
 on items, items written by the team
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 
 An edition's content now lives in rows: ``edition_items`` (which item sits where, already
 there) and ``edition_blocks`` + ``block_texts`` (what the team writes). The editorial, key
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0006'
-down_revision: str | Sequence[str] | None = '0005'
+revision: str = '0007'
+down_revision: str | Sequence[str] | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
