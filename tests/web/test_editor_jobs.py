@@ -2,7 +2,7 @@
 rows and comes back the same through ``current_plan``; moves, removals, written entries and
 blocks; texts and blocks refuse a change made on an older version; an approved edition goes
 back to review and a sent one refuses changes; accepting a near miss and rejecting an item
-store editor's labels that the relevance model's training reads; migration 0006 copies the
+store editor's labels that the relevance model's training reads; migration 0007 copies the
 blocks of editions drafted before."""
 
 from __future__ import annotations
