@@ -264,11 +264,67 @@ def archive(app: App, edition_id: int, by: str | None) -> None:
 
 @cli.command()
 @click.argument("edition_id", type=int)
-@click.option("--dry-run", is_flag=True, help="Show who would receive what; send nothing.")
-def send(edition_id: int, dry_run: bool) -> None:
-    """Send an approved edition to its subscribers; safe to re-run."""
-    raise PipelineError("sending is not built yet: it comes with the delivery stage "
-                        "(SMTP, one delivery per subscriber)")
+@click.option("--dry-run", is_flag=True,
+              help="Write every message to a folder (--out) instead of sending; change nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of --dry-run. Default: var/outbox/edition-ID.")
+@click.option("--resume", is_flag=True, help="Resume a paused edition.")
+@click.option("--pause", is_flag=True, help="Pause the edition: every sender stops at its "
+              "next claim.")
+@click.option("--no-wait", is_flag=True, help="Leave deferred messages to a later run instead "
+              "of waiting for their retry.")
+@by_option()
+@pass_app
+def send(app: App, edition_id: int, dry_run: bool, out_dir: Path | None, resume: bool,
+         pause: bool, no_wait: bool, by: str | None) -> None:
+    """Send an approved edition to its subscribers, each in their language; safe to re-run
+    (and to run from several processes at once)."""
+    actor = acting(app, by)
+    if pause:
+        from pipeline.jobs.send import pause_sending
+
+        pause_sending(app, actor, edition_id)
+        click.echo(f"edition {edition_id} paused; resume with pipeline send {edition_id} "
+                   "--resume")
+        return
+    if dry_run:
+        from pipeline.jobs.dry_run import dry_run_send
+
+        folder = out_dir or app.settings.var_dir / "outbox" / f"edition-{edition_id}"
+        dry = dry_run_send(app, actor, edition_id, folder)
+        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(dry.by_language.items()))
+        click.echo(f"dry run: {dry.total} messages ({languages or 'nobody'}) written to "
+                   f"{folder}; nothing sent")
+        return
+    from pipeline.jobs.send import send_edition
+
+    with progress_bar(f"sending edition {edition_id}") as progress:
+        report = send_edition(app, actor, edition_id, resume=resume, wait=not no_wait,
+                              progress=progress)
+    print_send_report(report)
+
+
+def print_send_report(report: object) -> None:
+    from pipeline.jobs.send import SendReport
+
+    assert isinstance(report, SendReport)
+    counts = report.counts
+    languages = ", ".join(f"{lang} {n}" for lang, n in sorted(report.sent_by_language.items()))
+    others = ", ".join(f"{counts[s]} {s}" for s in ("bounced", "failed", "skipped", "deferred",
+                                                     "pending", "sending") if counts.get(s))
+    click.echo(f"edition {report.edition_id}: {report.edition_status}; "
+               f"{counts.get('sent', 0)} of {report.total} sent"
+               + (f" ({languages})" if languages else "") + (f"; {others}" if others else ""))
+    run = ", ".join(f"{n} {s}" for s, n in report.this_run.items() if n)
+    click.echo(f"this run: {run or 'nothing to send'}")
+    if report.note:
+        retry = (f" (next retry {report.next_retry_at:%Y-%m-%d %H:%M} UTC)"
+                 if report.next_retry_at else "")
+        click.echo(f"note: {report.note}{retry}")
+    if report.archived_files:
+        click.echo(f"archive: {report.archived_files} files written")
+    if report.archive_error:
+        click.echo(f"warning: not archived: {report.archive_error}", err=True)
 
 
 @cli.command()
