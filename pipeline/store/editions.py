@@ -72,11 +72,13 @@ def get_edition(session: Session, edition_id: int) -> Edition:
 
 
 def lock_edition(session: Session, edition_id: int) -> Edition:
-    """The edition, locked until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's
-    write transactions hold the write lock already): two senders deciding at once whether to
-    start or finish a send take turns."""
+    """The edition, locked until the transaction ends (PostgreSQL ``FOR NO KEY UPDATE``;
+    SQLite's write transactions hold the write lock already): two senders deciding at once
+    whether to start or finish a send take turns. (Not ``FOR UPDATE``: that would also block
+    the foreign-key checks of other senders' deliveries, and deadlock with them.)"""
     edition = session.scalar(select(Edition).where(Edition.id == edition_id)
-                             .with_for_update().execution_options(populate_existing=True))
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
     if edition is None:
         raise EditionError(f"no edition with id {edition_id}")
     return edition
