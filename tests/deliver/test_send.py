@@ -62,7 +62,7 @@ def test_each_subscriber_gets_one_signed_message_in_their_language(
     for address, lang in wanted.items():
         raw = received[address][0]
         message = email.message_from_bytes(raw.data, policy=policy.SMTP)
-        assert {name.lower() for name in message.keys()} == EXPECTED_HEADERS
+        assert {name.lower() for name in message} == EXPECTED_HEADERS
         assert all(len(message.get_all(name) or ()) == 1 for name in EXPECTED_HEADERS)
         assert message["To"] == address and raw.rcpt_tos == [address]
         assert message["Content-Language"] == lang
@@ -126,8 +126,8 @@ def test_bodies_are_the_rendered_edition_with_each_recipients_links(
         lang = message["Content-Language"]
         unsubscribe = message["List-Unsubscribe"].split(",")[0].strip(" <>")
         text, html = list(message.iter_parts())
-        preferences = [word for word in text.get_content().split()
-                       if word.startswith("https://news.example.org/preferences/")][0]
+        preferences = next(word for word in text.get_content().split()
+                       if word.startswith("https://news.example.org/preferences/"))
         links = {lang: EditionLinks(web_url=web[lang].web_url, unsubscribe_url=unsubscribe,
                                     preferences_url=preferences)}
         expected = render_all(plan, links=links)[lang]
