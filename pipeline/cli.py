@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -499,6 +499,59 @@ def subscribers_import(app: App, file: Path, by: str | None) -> None:
         click.echo(f"{file}: {error}", err=True)
     click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
                f"{len(stats.errors)} rejected")
+
+
+@subscribers.command("export")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True,
+                                                    path_type=Path), default="-",
+              show_default=True, help="CSV file to write ('-': standard output).")
+@by_option()
+@pass_app
+def subscribers_export(app: App, out_file: Path, by: str | None) -> None:
+    """Write every subscriber as CSV (email,language,publications,status,consent…); cells
+    that a spreadsheet would run as formulas are neutralised."""
+    from pipeline.jobs.subscribers import export_subscribers
+
+    actor = acting(app, by)
+    if str(out_file) == "-":
+        stdout: TextIO = sys.stdout
+        export_subscribers(app, actor, stdout)
+        return
+    with out_file.open("w", encoding="utf-8", newline="") as handle:
+        count = export_subscribers(app, actor, handle)
+    click.echo(f"{count} subscribers written to {out_file}", err=True)
+
+
+@cli.group()
+def bounces() -> None:
+    """Bounces, complaints and unsubscribe mails."""
+
+
+@bounces.command("process")
+@click.argument("source", default="-", metavar="[PATH|-]")
+@by_option()
+@pass_app
+def bounces_process(app: App, source: str, by: str | None) -> None:
+    """Read delivery reports (DSN), complaints (ARF) and mails to the unsubscribe address
+    from a Maildir, a folder of .eml files, an mbox or one message file, or standard input
+    ('-'); match them to deliveries, keep them, suppress what bounced hard or complained."""
+    from pipeline.deliver.bounces import iter_messages, split_mbox
+    from pipeline.jobs.bounces import process_bounces
+
+    actor = acting(app, by)
+    if source == "-":
+        messages = split_mbox(sys.stdin.buffer.read())
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise PipelineError(f"{path}: no such file or folder")
+        messages = iter_messages(path)
+    stats = process_bounces(app, actor, messages)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(stats.kinds.items()))
+    click.echo(f"{sum(stats.kinds.values())} messages read ({kinds or 'none'}); "
+               f"{stats.matched} matched to a delivery, {stats.unmatched} unmatched, "
+               f"{stats.already_seen} seen before, {stats.unreadable} unreadable; "
+               f"{stats.suppressed} addresses suppressed")
 
 
 # --- tools that touch no database (written by the stages) ------------------------------------
