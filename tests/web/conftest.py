@@ -100,7 +100,8 @@ def _editions() -> list[Edition]:
 
 
 def make_site(folder: Path) -> Site:
-    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}")
+    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}",
+                        secret_key="the web tests' secret key")
     app = App(settings)
     with app.session() as db:
         for role, region in ACCOUNTS.items():

@@ -5,6 +5,7 @@ A new room adds its module here and a row per view to ``tests/web/routes.py``.""
 from __future__ import annotations
 
 from pipeline.web.routing import View
-from pipeline.web.views import account, auth, editions
+from pipeline.web.views import account, auth, editions, send, subscription
 
-VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS)
+VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *send.VIEWS,
+                           *subscription.VIEWS)
