@@ -26,11 +26,11 @@ from email.utils import format_datetime
 
 from pipeline.errors import DeliveryError
 
-POLICY = policy.SMTP
-LONG_LINES = POLICY.clone(max_line_length=998)
-"""For headers holding addresses (List-Unsubscribe): folded at 78 columns, an unbreakable URL
-would be turned into encoded words, which no client reads back as a URL."""
-UNFOLDED = frozenset({"list-unsubscribe"})
+POLICY = policy.SMTP.clone(max_line_length=998)
+"""The email package's SMTP policy, folding only lines over RFC 5322's 998 characters: its
+folding at 78 turns an unbreakable URL (List-Unsubscribe) into encoded words no client reads
+back as a URL, and adds spaces inside long display names and subjects with non-ASCII words
+(a CPython folding bug); DKIM's relaxed canonicalisation makes folding irrelevant anyway."""
 UNSUBSCRIBE_SLOT = "zzunsubscribetokenzz"
 """Stands for a recipient's unsubscribe token in the rendered body (letters only, so that it
 survives URL checks and HTML escaping unchanged)."""
@@ -60,8 +60,7 @@ def fold_headers(pairs: Iterable[tuple[str, str]]) -> bytes:
             raise DeliveryError(f"{name}: not a valid header value ({exc})") from None
     lines = []
     for name, value in message.items():
-        folder = LONG_LINES if name.lower() in UNFOLDED else POLICY
-        folded = folder.fold_binary(name, value)
+        folded = POLICY.fold_binary(name, value)
         if _NEWLINE_WITHOUT_FWSP.search(folded[:-2]) or not folded.endswith(b"\r\n"):
             raise DeliveryError(f"{name}: the value would break the header block")
         lines.append(folded)

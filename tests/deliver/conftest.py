@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from email.message import Message
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ class Received:
     data: bytes
 
     @property
-    def message(self) -> Message:
-        return email.message_from_bytes(self.data)
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.data, policy=policy.SMTP)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
 
     @property
     def message_id(self) -> str:
@@ -149,10 +152,11 @@ def smtp(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
 
 def make_settings(folder: Path, smtp_url: str, database_url: str | None = None,
                   **values: Any) -> Settings:
-    return Settings(var_dir=folder, database_url=database_url or
-                    f"sqlite:///{folder / 'send.sqlite3'}", smtp_url=smtp_url,
-                    secret_key=SECRET, base_url=BASE_URL, mail_from=MAIL_FROM,
-                    archive_dir=folder / "archive", send_retry_seconds=0, **values)
+    fields: dict[str, Any] = {
+        "var_dir": folder, "smtp_url": smtp_url, "secret_key": SECRET, "base_url": BASE_URL,
+        "database_url": database_url or f"sqlite:///{folder / 'send.sqlite3'}",
+        "mail_from": MAIL_FROM, "archive_dir": folder / "archive", "send_retry_seconds": 0}
+    return Settings(**{**fields, **values})
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

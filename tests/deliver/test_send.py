@@ -131,6 +131,7 @@ def test_bodies_are_the_rendered_edition_with_each_recipients_links(
         links = {lang: EditionLinks(web_url=web[lang].web_url, unsubscribe_url=unsubscribe,
                                     preferences_url=preferences)}
         expected = render_all(plan, links=links)[lang]
+        assert str(message["Subject"]) == expected.subject
         got_html, got_text = (part.get_content().replace("\r\n", "\n").rstrip("\n")
                               for part in (html, text))
         assert got_html == expected.html.rstrip("\n")
