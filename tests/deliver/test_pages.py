@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -49,6 +48,11 @@ class Site:
     def client(self, ip: str = "198.51.100.7") -> TestClient:
         return TestClient(self.asgi, base_url="https://testserver",  # type: ignore[arg-type]
                           follow_redirects=False, client=(ip, 50000))
+
+    def stranger(self) -> TestClient:
+        """A client that never opened a page: no cookie."""
+        return TestClient(self.asgi, base_url="https://testserver",  # type: ignore[arg-type]
+                          follow_redirects=False)
 
     def mails_to(self, address: str) -> list[email.message.EmailMessage]:
         notice_mailer(self.app).wait()
@@ -168,14 +172,14 @@ def test_unsubscribe_links_survive_tampering_expiry_replay_and_scanners(site: Si
     for bad, words in ((tampered, "not valid"), (f"/unsubscribe/{expired}", "has expired"),
                        (f"/unsubscribe/{wrong_purpose}", "not valid"),
                        (f"/unsubscribe/{link}.x", "not valid")):
-        for answer in (scanner.get(bad), TestClient(site.asgi, base_url="https://testserver").post(bad, data=one_click)):
+        for answer in (scanner.get(bad), site.stranger().post(bad, data=one_click)):
             assert answer.status_code == 400 and words in answer.text, bad
     assert scanner.post(path, data={}).status_code == 400  # no One-Click body
     assert scanner.post(path, data=one_click,
                         headers={"Origin": "https://evil.example"}).status_code == 403
     assert site.subscriber(address).publications == before.publications
 
-    provider = TestClient(site.asgi, base_url="https://testserver", follow_redirects=False)  # no cookie, no token, no Origin
+    provider = site.stranger()  # a mail provider: no cookie, no token, no Origin
     done = provider.post(path, data=one_click)
     assert done.status_code == 200 and "location" not in done.headers
     assert "unsubscribed from the Press Review" in html.unescape(done.text)
