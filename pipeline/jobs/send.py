@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pipeline.app import App
-from pipeline.deliver import Job, Outcome, SendResult, SmtpConnection, parse_smtp_url, send_jobs
+from pipeline.deliver import (
+    Job,
+    MessageTemplate,
+    Outcome,
+    SendResult,
+    SmtpConnection,
+    parse_smtp_url,
+    send_jobs,
+)
 from pipeline.deliver.sender import UNREACHABLE_LIMIT
 from pipeline.errors import DeliveryError, EditionError, PipelineError
 from pipeline.jobs.editions import archive, current_plan, edition_content_hash, edition_links
@@ -123,7 +131,7 @@ class Sender:
     """One sender's loop over an edition (see the module docstring)."""
 
     def __init__(self, app: App, actor: Actor, run: RunRecord, setup: MailSetup,
-                 templates: dict, edition: Edition, stop: threading.Event | None,
+                 templates: dict[str, MessageTemplate], edition: Edition, stop: threading.Event | None,
                  progress: Progress | None = None) -> None:
         self.app, self.actor, self.run_record, self.setup = app, actor, run, setup
         self.templates = templates
