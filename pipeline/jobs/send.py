@@ -131,8 +131,8 @@ class Sender:
     """One sender's loop over an edition (see the module docstring)."""
 
     def __init__(self, app: App, actor: Actor, run: RunRecord, setup: MailSetup,
-                 templates: dict[str, MessageTemplate], edition: Edition, stop: threading.Event | None,
-                 progress: Progress | None = None) -> None:
+                 templates: dict[str, MessageTemplate], edition: Edition,
+                 stop: threading.Event | None, progress: Progress | None = None) -> None:
         self.app, self.actor, self.run_record, self.setup = app, actor, run, setup
         self.templates = templates
         self.edition_id, self.kind = edition.id, edition.kind
