@@ -214,10 +214,10 @@ def main() -> None:
                 "PIPELINE_MAIL_FROM": "« 4 per 1000 » <newsletter@news.example.org>",
                 "PIPELINE_LOG_FORMAT": "logfmt"})
     if args.dkim:
-        key = scratch / "dkim.pem"
-        subprocess.run(["openssl", "genrsa", "-traditional", "-out", str(key), "2048"],
+        key_path = scratch / "dkim.pem"
+        subprocess.run(["openssl", "genrsa", "-traditional", "-out", str(key_path), "2048"],
                        check=True, capture_output=True)
-        env["PIPELINE_DKIM_KEY_PATH"] = str(key)
+        env["PIPELINE_DKIM_KEY_PATH"] = str(key_path)
 
     def reset() -> None:
         with counts.get_lock():

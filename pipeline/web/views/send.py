@@ -3,6 +3,8 @@ names the number of recipients; live progress (htmx polling); pause and resume."
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -34,7 +36,7 @@ def overview_of(ctx: Ctx) -> SendOverview:
         raise HTTPException(404) from None
 
 
-def values(ctx: Ctx, overview: SendOverview) -> dict[str, object]:
+def values(ctx: Ctx, overview: SendOverview) -> dict[str, Any]:
     edition = overview.edition
     return {
         "row": edition_row(ctx, edition), "overview": overview,
