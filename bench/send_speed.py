@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.draft import Candidate, LocalText, draft_press_review, plan_to_json
 from pipeline.records import LANGUAGES, REGIONS, THEMES
+from pipeline.states import TextState
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = SINCE + timedelta(days=7)
@@ -90,7 +91,7 @@ def make_plan() -> Any:
         published_at=SINCE + timedelta(hours=3 * n), relevant=True,
         themes=(THEMES[n % len(THEMES)],), regions=(REGIONS[n % len(REGIONS)],),
         texts={lang: LocalText(f"Story {n}: cover crops and soil carbon in region {n % 7}",
-                               summary, "reviewed") for lang in LANGUAGES},
+                               summary, TextState.REVIEWED) for lang in LANGUAGES},
         outlets_count=1 + n % 4) for n in range(30)]
     return draft_press_review(candidates, since_at=SINCE, until_at=UNTIL)
 
