@@ -210,7 +210,7 @@ class Sender:
                 yield self.job(claimed)
 
     def job(self, claimed: ClaimedDelivery) -> Job:
-        template = self.templates[claimed.language]
+        template = self.templates.get(claimed.language) or self.templates["en"]
         recipient = self.links.recipient(claimed.email, claimed.message_id, claimed.token)
         setup = self.setup
 
