@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
@@ -39,6 +39,11 @@ SLOTS = (UNSUBSCRIBE_SLOT, PREFERENCES_SLOT)
 _SLOT_PATTERN = re.compile(f"({'|'.join(SLOTS)})")
 _NEWLINE_WITHOUT_FWSP = re.compile(rb"\r\n[^ \t]|\r[^ \n\t]|\n[^ \t]")
 _TOKEN = re.compile(r"[A-Za-z0-9_.\-]{1,300}")
+_MESSAGE_ID = re.compile(r"<[A-Za-z0-9_.+\-]{1,120}@[A-Za-z0-9.\-]{1,180}>")
+_TO_STAND_IN = b"zzrecipientzz@zzrecipient.invalid"
+_ID_STAND_IN = b"<zzmessageidzz@zzmessageid.invalid>"
+_DATE_STAND_IN = format_datetime(datetime(2000, 1, 1, tzinfo=UTC)).encode()
+"""Stand-ins for the recipient's own headers, written once by the email package."""
 _ADDRESS = re.compile(r"[^\s<>\"(),;:\\\[\]@]+@[A-Za-z0-9.\-]+")
 SIGNED_HEADERS = ("from", "to", "subject", "date", "message-id", "mime-version",
                   "content-type", "content-language", "list-id", "list-unsubscribe",
@@ -72,36 +77,56 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
 
 
-class _Body:
-    """One part's text, encoded once except the lines holding a slot.
+def _qp_soft(text: str) -> bytes:
+    """Quoted-printable of text that goes on without a line end: it ends with a soft line
+    break (``=`` CRLF), its last line kept short enough for that ``=``."""
+    if not text:
+        return b""
+    head, sep, last = binascii.b2a_qp(text.encode("utf-8"), istext=True).rpartition(b"\n")
+    while len(last) > 75:  # never cut inside an "=XX" escape
+        cut = 75
+        while last[cut - 1:cut] == b"=" or last[cut - 2:cut - 1] == b"=":
+            cut -= 1
+        head, sep, last = head + sep + last[:cut] + b"=", b"\n", last[cut:]
+    return (head + sep + last).replace(b"\n", b"\r\n") + b"=\r\n"
 
-    Quoted-printable works line by line, so encoding runs of whole lines separately gives
-    the same bytes as encoding the whole: runs without a slot are encoded here, the lines
-    with one at each build."""
+
+class _Body:
+    """One part's text, encoded once but for the recipient's links.
+
+    Quoted-printable works line by line, so runs of whole lines are encoded once; a line
+    holding a slot is cut at the slot (each piece ends with a soft line break, which readers
+    remove), so that only the slot's value is encoded per recipient. HTML from MJML comes as a
+    few long lines: without the cut, a whole 30 KB line would be encoded for every message."""
 
     def __init__(self, text: str) -> None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        self.pieces: list[bytes | list[str]] = []
+        self.pieces: list[bytes | str] = []
         static: list[str] = []
         for line in lines:
-            if _SLOT_PATTERN.search(line):
-                if static:
-                    self.pieces.append(_qp("".join(static)))
-                    static = []
-                self.pieces.append(_SLOT_PATTERN.split(line + "\n"))
-            else:
+            if not _SLOT_PATTERN.search(line):
                 static.append(line + "\n")
+                continue
+            if static:
+                self.pieces.append(_qp("".join(static)))
+                static = []
+            parts = _SLOT_PATTERN.split(line)
+            for number, part in enumerate(parts):
+                if part in SLOTS:
+                    self.pieces.append(part)
+                elif number == len(parts) - 1:
+                    self.pieces.append(_qp(part + "\n"))
+                else:
+                    self.pieces.append(_qp_soft(part))
         if static:
             self.pieces.append(_qp("".join(static)))
 
     def encode(self, values: Mapping[str, str]) -> bytes:
-        return b"".join(
-            piece if isinstance(piece, bytes)
-            else _qp("".join(values.get(segment, segment) for segment in piece))
-            for piece in self.pieces)
+        return b"".join(piece if isinstance(piece, bytes) else _qp_soft(values[piece])
+                        for piece in self.pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +175,10 @@ class MessageTemplate:
         self.html_head = b"\r\n--" + boundary.encode() + b"\r\n" + fold_headers(
             [("Content-Type", 'text/html; charset="utf-8"'), *part]) + b"\r\n"
         self.end = b"\r\n--" + boundary.encode() + b"--\r\n"
+        self.own_headers = fold_headers([
+            ("To", _TO_STAND_IN.decode()), ("Message-ID", _ID_STAND_IN.decode()),
+            ("Date", _DATE_STAND_IN.decode()),
+            ("List-Unsubscribe", self.list_unsubscribe(UNSUBSCRIBE_SLOT))])
         self.text = _Body(text)
         self.html = _Body(html)
 
@@ -158,20 +187,31 @@ class MessageTemplate:
         for token in (recipient.unsubscribe_token, recipient.preferences_token):
             if not _TOKEN.fullmatch(token):
                 raise DeliveryError("a link token holds characters a link cannot carry")
-        if not _ADDRESS.fullmatch(recipient.address):
+        if not (recipient.address.isascii() and _ADDRESS.fullmatch(recipient.address)):
             raise DeliveryError("the recipient is not one plain address")
-        own = fold_headers([
-            ("To", recipient.address),
-            ("Message-ID", recipient.message_id),
-            ("Date", format_datetime(date_at)),
-            ("List-Unsubscribe", self.list_unsubscribe(recipient.unsubscribe_token)),
-        ])
+        if not _MESSAGE_ID.fullmatch(recipient.message_id):
+            raise DeliveryError("the Message-ID is not of the form <id@domain>")
+        # The email package wrote these headers once with stand-ins (to_headers); the values
+        # put in their place were checked above to hold nothing a header could react to.
+        own = (self.own_headers
+               .replace(_TO_STAND_IN, recipient.address.encode("ascii"))
+               .replace(_ID_STAND_IN, recipient.message_id.encode("ascii"))
+               .replace(_DATE_STAND_IN, format_datetime(date_at).encode("ascii"))
+               .replace(UNSUBSCRIBE_SLOT.encode(), recipient.unsubscribe_token.encode()))
         values = {UNSUBSCRIBE_SLOT: recipient.unsubscribe_token,
                   PREFERENCES_SLOT: recipient.preferences_token}
         # The text part's last line break belongs to the boundary that follows it.
         return b"".join((self.shared_headers, own, b"\r\n", self.text_head,
                          self.text.encode(values)[:-2], self.html_head,
                          self.html.encode(values)[:-2], self.end))
+
+    def recipient_headers(self, recipient: Recipient, *, date_at: datetime) -> bytes:
+        """The recipient's own headers written by the email package directly (what
+        :meth:`build` must give: a test compares them)."""
+        return fold_headers([
+            ("To", recipient.address), ("Message-ID", recipient.message_id),
+            ("Date", format_datetime(date_at)),
+            ("List-Unsubscribe", self.list_unsubscribe(recipient.unsubscribe_token))])
 
     def list_unsubscribe(self, token: str) -> str:
         url = self.mailing_list.unsubscribe_url.replace(UNSUBSCRIBE_SLOT, token)

@@ -124,3 +124,35 @@ def test_the_server_receives_exactly_the_intended_headers_and_recipients(
         assert "victim@example.net" not in raw.data.split(b"\r\n\r\n", 1)[0].decode()
         text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
         assert "Bcc: victim@example.net" in text.get_content()  # shown as text, in the body
+
+
+def test_recipient_headers_are_what_the_email_package_writes() -> None:
+    """Each message's own headers are the email package's, written once with stand-ins and
+    filled with checked values: byte for byte what it writes for those values directly."""
+    moment = datetime(2026, 11, 28, 7, 38, 54, tzinfo=UTC)
+    made = template()
+    for recipient in (RECIPIENT, replace(RECIPIENT, address="o'neil+news@sub.example.org",
+                                         unsubscribe_token="a" * 200,
+                                         message_id="<9.12.ab@news.example.org>")):
+        data = made.build(recipient, date_at=moment)
+        expected = made.recipient_headers(recipient, date_at=moment)
+        assert expected in data.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+
+
+def test_long_lines_with_links_decode_to_the_same_text() -> None:
+    """A link in the middle of a long line (MJML writes few line breaks) is cut out with soft
+    line breaks: the decoded part is the text with the recipient's link, every encoded line
+    within 76 characters."""
+    long_line = ("<td>" + "é" * 40 + " =x " * 30 + "<a href=\"https://news.example.org/unsubscribe/"
+                 "zzunsubscribetokenzz\">out</a>" + " tail" * 50 + "</td>")
+    made = template(html=f"<p>start</p>\n{long_line}\n<p>end</p>\n")
+    token = "T" * 75 + ".x-y_z"
+    data = made.build(replace(RECIPIENT, unsubscribe_token=token), date_at=datetime.now(UTC))
+    message = email.message_from_bytes(data, policy=policy.SMTP)
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    decoded = html_part.get_content().replace("\r\n", "\n")
+    assert decoded.rstrip("\n") == f"<p>start</p>\n{long_line}\n<p>end</p>".replace(
+        "zzunsubscribetokenzz", token)
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert all(len(line) <= 76 for line in body.split(b"\r\n")), [
+        line for line in body.split(b"\r\n") if len(line) > 76]
