@@ -10,6 +10,8 @@ stays on the edition as canonical JSON: the record of what the machine proposed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -289,6 +291,17 @@ def archive_url(app: App) -> str:
     return f"{app.settings.base_url.rstrip('/')}/archive"
 
 
+def edition_content_hash(session: Session, edition: Edition) -> str:
+    """``sha256:`` of what an edition says now: its kind, period, editorial and plan with
+    every entry's current texts (:func:`current_plan`). Set on approval; a send refuses an
+    edition whose hash no longer matches (something was edited after approval)."""
+    plan = current_plan(session, edition)
+    payload = json.dumps({"kind": edition.kind, "plan": json.loads(plan_to_json(plan)),
+                          "editorial": edition.editorial or {}},
+                         ensure_ascii=False, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def edition_links(app: App, edition: Edition) -> dict[str, EditionLinks]:
     base = app.settings.base_url.rstrip("/")
     return {lang: EditionLinks(
@@ -358,7 +371,9 @@ def approve(app: App, actor: Actor, edition_id: int, *, accept_machine: bool = F
             record_audit(session, actor.name, "translations.accepted", f"edition:{edition_id}",
                          items=unreviewed)
         edition.language_state = state
-        move_edition(session, edition, EditionStatus.APPROVED, actor=actor)
+        edition.content_hash = edition_content_hash(session, edition)
+        move_edition(session, edition, EditionStatus.APPROVED, actor=actor,
+                     content_hash=edition.content_hash)
         return edition
 
 

@@ -78,6 +78,26 @@ def get_edition(session: Session, edition_id: int) -> Edition:
     return edition
 
 
+def lock_edition(session: Session, edition_id: int) -> Edition:
+    """The edition, locked until the transaction ends (PostgreSQL ``FOR NO KEY UPDATE``;
+    SQLite's write transactions hold the write lock already): two senders deciding at once
+    whether to start or finish a send take turns. (Not ``FOR UPDATE``: that would also block
+    the foreign-key checks of other senders' deliveries, and deadlock with them.)"""
+    edition = session.scalar(select(Edition).where(Edition.id == edition_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
+    if edition is None:
+        raise EditionError(f"no edition with id {edition_id}")
+    return edition
+
+
+def edition_status(session: Session, edition_id: int) -> EditionStatus:
+    status = session.scalar(select(Edition.status).where(Edition.id == edition_id))
+    if status is None:
+        raise EditionError(f"no edition with id {edition_id}")
+    return EditionStatus(status)
+
+
 def move_edition(session: Session, edition: Edition, to: EditionStatus | str, *, actor: Actor,
                  **details: object) -> Edition:
     """Change the status if the machine allows it and the actor may; audit the change."""
@@ -162,5 +182,5 @@ def mark_archived(session: Session, edition_id: int, *, actor: Actor, files: int
     return edition
 
 
-__all__ = ["TRANSITIONS", "DraftedBlock", "PlannedEntry", "create_edition", "get_edition",
-           "mark_archived", "move_edition", "published_item_ids"]
+__all__ = ["TRANSITIONS", "DraftedBlock", "PlannedEntry", "create_edition", "edition_status",
+           "get_edition", "lock_edition", "mark_archived", "move_edition", "published_item_ids"]

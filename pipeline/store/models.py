@@ -6,6 +6,7 @@ test checks that they and these models agree. All ``*_at`` columns are aware UTC
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -225,6 +227,9 @@ class Edition(Base):
     approved_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
+    content_hash: Mapped[str | None] = mapped_column(String(80))
+    """``sha256:`` of what was approved (:func:`pipeline.jobs.editions.edition_content_hash`),
+    set on approval; a send refuses an edition whose content no longer matches it."""
 
 
 class EditionItem(Base):
@@ -318,7 +323,13 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
+def new_subscriber_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Subscriber(Base):
+    """One address; ``status`` says whether it may be sent to (only ``confirmed``)."""
+
     __tablename__ = "subscribers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -330,13 +341,39 @@ class Subscriber(Base):
     consent_source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_subscriber_token)
+    """Random and opaque: what the signed links of a subscriber carry (never the id or the
+    address); replaced on erasure, so that old links match nobody."""
+    notice_sent_at: Mapped[datetime | None]
+    """When the last confirmation (or "manage your subscription") mail went to this address:
+    at most one a day."""
+
+
+class Consent(Base):
+    """What a subscriber agreed to or changed: when, from which address, in which words and
+    language (deleted with the rest on erasure)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc)
+    action: Mapped[str] = mapped_column(String(24))
+    """subscribe | confirm | preferences | unsubscribe | import"""
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    wording: Mapped[str] = mapped_column(Text, default="")
+    """The sentence the person was shown and accepted, in their language."""
+    language: Mapped[str] = mapped_column(String(8))
+    publications: Mapped[list[str]] = mapped_column(default=list)
 
 
 class Delivery(Base):
-    """One row per edition and subscriber: the send is resumable and never duplicates."""
+    """One row per edition and subscriber: the send is resumable and never duplicates
+    (the machine: pipeline.store.deliveries)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("edition_id", "subscriber_id"),)
+    __table_args__ = (UniqueConstraint("edition_id", "subscriber_id"),
+                      Index("ix_deliveries_edition_status", "edition_id", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
@@ -351,6 +388,36 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     """The sender holding this delivery's lease (pipeline.store.leases)."""
     lease_expires_at: Mapped[datetime | None]
+
+
+class BounceReport(Base):
+    """A delivery status notification, a complaint or an unsubscribe mail, kept raw."""
+
+    __tablename__ = "bounce_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the raw message: a message read twice counts once."""
+    received_at: Mapped[datetime] = mapped_column(default=now_utc)
+    kind: Mapped[str] = mapped_column(String(16))
+    """hard | soft | complaint | unsubscribe | unmatched"""
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="")
+    """The enhanced status code (5.1.1) or the feedback type (abuse)."""
+    diagnostic: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublicRequest(Base):
+    """A sign-up or link request on a public form, counted per address for rate limits."""
+
+    __tablename__ = "public_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class User(Base):

@@ -67,7 +67,8 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 
 def make_site(folder: Path) -> Site:
-    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}")
+    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}",
+                        secret_key="the web tests' secret key")
     app = App(settings)
     with app.session() as db:
         for role, region in ACCOUNTS.items():

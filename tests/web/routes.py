@@ -25,6 +25,9 @@ class RouteCase:
     data: dict[str, str] = field(default_factory=dict)
     ends_session: bool = False
     """The request ends or replaces the sender's session (the matrix signs in again after)."""
+    csrf: bool = True
+    """False for a view declared ``csrf=False`` (authenticated by a token in its address: the
+    one-click unsubscribe); only the Origin check applies to it."""
 
     @property
     def id(self) -> str:
@@ -86,4 +89,34 @@ ROUTES: tuple[RouteCase, ...] = (
               data={"title": "La Gran Muralla Verde", "summary": "Un resumen."}),
     RouteCase("POST", "/items/{item_id:int}/comments", Action.EDIT, url="/items/101/comments",
               data={"body": "Check the figures with the authors."}),
+    RouteCase("GET", "/editions/{edition_id:int}/send", Action.SEND,
+              url="/editions/{edition}/send"),
+    RouteCase("GET", "/editions/{edition_id:int}/send/progress", Action.SEND,
+              url="/editions/{edition}/send/progress"),
+    RouteCase("POST", "/editions/{edition_id:int}/send", Action.SEND,
+              url="/editions/{edition}/send", data={"confirm": "yes", "recipients": "0"}),
+    RouteCase("POST", "/editions/{edition_id:int}/send/pause", Action.SEND,
+              url="/editions/{edition}/send/pause"),
+    RouteCase("POST", "/editions/{edition_id:int}/send/resume", Action.SEND,
+              url="/editions/{edition}/send/resume"),
+    RouteCase("GET", "/subscribe", Gate.PUBLIC),
+    RouteCase("POST", "/subscribe", Gate.PUBLIC, data={"email": "not an address",
+                                                       "language": "fr",
+                                                       "publications": "newsletter"}),
+    RouteCase("GET", "/subscribe/confirm/{token}", Gate.PUBLIC,
+              url="/subscribe/confirm/not-a-token"),
+    RouteCase("POST", "/subscribe/confirm/{token}", Gate.PUBLIC,
+              url="/subscribe/confirm/not-a-token"),
+    RouteCase("GET", "/preferences/{token}", Gate.PUBLIC, url="/preferences/not-a-token"),
+    RouteCase("POST", "/preferences/{token}", Gate.PUBLIC, url="/preferences/not-a-token",
+              data={"language": "es", "publications": "newsletter"}),
+    RouteCase("POST", "/preferences/{token}/unsubscribe", Gate.PUBLIC,
+              url="/preferences/not-a-token/unsubscribe"),
+    RouteCase("POST", "/preferences/{token}/export", Gate.PUBLIC,
+              url="/preferences/not-a-token/export"),
+    RouteCase("POST", "/preferences/{token}/erase", Gate.PUBLIC,
+              url="/preferences/not-a-token/erase", data={"confirm": "yes"}),
+    RouteCase("GET", "/unsubscribe/{token}", Gate.PUBLIC, url="/unsubscribe/not-a-token"),
+    RouteCase("POST", "/unsubscribe/{token}", Gate.PUBLIC, url="/unsubscribe/not-a-token",
+              data={"List-Unsubscribe": "One-Click"}, csrf=False),
 )
