@@ -5,8 +5,17 @@ A new room adds its module here and a row per view to ``tests/web/routes.py``.""
 from __future__ import annotations
 
 from pipeline.web.routing import View
-from pipeline.web.views import (account, auth, blocks, editions, editor, entries, inbox, send,
-                                subscription)
+from pipeline.web.views import (
+                                account,
+                                auth,
+                                blocks,
+                                editions,
+                                editor,
+                                entries,
+                                inbox,
+                                send,
+                                subscription,
+)
 
 VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *inbox.VIEWS,
                            *editor.VIEWS, *blocks.VIEWS, *entries.VIEWS, *send.VIEWS,
