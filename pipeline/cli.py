@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -288,11 +288,67 @@ def archive(app: App, edition_id: int, by: str | None) -> None:
 
 @cli.command()
 @click.argument("edition_id", type=int)
-@click.option("--dry-run", is_flag=True, help="Show who would receive what; send nothing.")
-def send(edition_id: int, dry_run: bool) -> None:
-    """Send an approved edition to its subscribers; safe to re-run."""
-    raise PipelineError("sending is not built yet: it comes with the delivery stage "
-                        "(SMTP, one delivery per subscriber)")
+@click.option("--dry-run", is_flag=True,
+              help="Write every message to a folder (--out) instead of sending; change nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of --dry-run. Default: var/outbox/edition-ID.")
+@click.option("--resume", is_flag=True, help="Resume a paused edition.")
+@click.option("--pause", is_flag=True, help="Pause the edition: every sender stops at its "
+              "next claim.")
+@click.option("--no-wait", is_flag=True, help="Leave deferred messages to a later run instead "
+              "of waiting for their retry.")
+@by_option()
+@pass_app
+def send(app: App, edition_id: int, dry_run: bool, out_dir: Path | None, resume: bool,
+         pause: bool, no_wait: bool, by: str | None) -> None:
+    """Send an approved edition to its subscribers, each in their language; safe to re-run
+    (and to run from several processes at once)."""
+    actor = acting(app, by)
+    if pause:
+        from pipeline.jobs.send import pause_sending
+
+        pause_sending(app, actor, edition_id)
+        click.echo(f"edition {edition_id} paused; resume with pipeline send {edition_id} "
+                   "--resume")
+        return
+    if dry_run:
+        from pipeline.jobs.dry_run import dry_run_send
+
+        folder = out_dir or app.settings.var_dir / "outbox" / f"edition-{edition_id}"
+        dry = dry_run_send(app, actor, edition_id, folder)
+        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(dry.by_language.items()))
+        click.echo(f"dry run: {dry.total} messages ({languages or 'nobody'}) written to "
+                   f"{folder}; nothing sent")
+        return
+    from pipeline.jobs.send import send_edition
+
+    with progress_bar(f"sending edition {edition_id}") as progress:
+        report = send_edition(app, actor, edition_id, resume=resume, wait=not no_wait,
+                              progress=progress)
+    print_send_report(report)
+
+
+def print_send_report(report: object) -> None:
+    from pipeline.jobs.send import SendReport
+
+    assert isinstance(report, SendReport)
+    counts = report.counts
+    languages = ", ".join(f"{lang} {n}" for lang, n in sorted(report.sent_by_language.items()))
+    others = ", ".join(f"{counts[s]} {s}" for s in ("bounced", "failed", "skipped", "deferred",
+                                                     "pending", "sending") if counts.get(s))
+    click.echo(f"edition {report.edition_id}: {report.edition_status}; "
+               f"{counts.get('sent', 0)} of {report.total} sent"
+               + (f" ({languages})" if languages else "") + (f"; {others}" if others else ""))
+    run = ", ".join(f"{n} {s}" for s, n in report.this_run.items() if n)
+    click.echo(f"this run: {run or 'nothing to send'}")
+    if report.note:
+        retry = (f" (next retry {report.next_retry_at:%Y-%m-%d %H:%M} UTC)"
+                 if report.next_retry_at else "")
+        click.echo(f"note: {report.note}{retry}")
+    if report.archived_files:
+        click.echo(f"archive: {report.archived_files} files written")
+    if report.archive_error:
+        click.echo(f"warning: not archived: {report.archive_error}", err=True)
 
 
 @cli.command()
@@ -518,6 +574,59 @@ def subscribers_import(app: App, file: Path, by: str | None) -> None:
         click.echo(f"{file}: {error}", err=True)
     click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
                f"{len(stats.errors)} rejected")
+
+
+@subscribers.command("export")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True,
+                                                    path_type=Path), default="-",
+              show_default=True, help="CSV file to write ('-': standard output).")
+@by_option()
+@pass_app
+def subscribers_export(app: App, out_file: Path, by: str | None) -> None:
+    """Write every subscriber as CSV (email,language,publications,status,consent…); cells
+    that a spreadsheet would run as formulas are neutralised."""
+    from pipeline.jobs.subscribers import export_subscribers
+
+    actor = acting(app, by)
+    if str(out_file) == "-":
+        stdout: TextIO = sys.stdout
+        export_subscribers(app, actor, stdout)
+        return
+    with out_file.open("w", encoding="utf-8", newline="") as handle:
+        count = export_subscribers(app, actor, handle)
+    click.echo(f"{count} subscribers written to {out_file}", err=True)
+
+
+@cli.group()
+def bounces() -> None:
+    """Bounces, complaints and unsubscribe mails."""
+
+
+@bounces.command("process")
+@click.argument("source", default="-", metavar="[PATH|-]")
+@by_option()
+@pass_app
+def bounces_process(app: App, source: str, by: str | None) -> None:
+    """Read delivery reports (DSN), complaints (ARF) and mails to the unsubscribe address
+    from a Maildir, a folder of .eml files, an mbox or one message file, or standard input
+    ('-'); match them to deliveries, keep them, suppress what bounced hard or complained."""
+    from pipeline.deliver.bounces import iter_messages, split_mbox
+    from pipeline.jobs.bounces import process_bounces
+
+    actor = acting(app, by)
+    if source == "-":
+        messages = split_mbox(sys.stdin.buffer.read())
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise PipelineError(f"{path}: no such file or folder")
+        messages = iter_messages(path)
+    stats = process_bounces(app, actor, messages)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(stats.kinds.items()))
+    click.echo(f"{sum(stats.kinds.values())} messages read ({kinds or 'none'}); "
+               f"{stats.matched} matched to a delivery, {stats.unmatched} unmatched, "
+               f"{stats.already_seen} seen before, {stats.unreadable} unreadable; "
+               f"{stats.suppressed} addresses suppressed")
 
 
 # --- tools that touch no database (written by the stages) ------------------------------------

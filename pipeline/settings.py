@@ -13,6 +13,7 @@ metadata: ``range`` (inclusive bounds), ``choices``, ``each_of`` (for lists), ``
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -47,6 +48,31 @@ class Settings:
     smtp_url: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     mail_from: str = "« 4 per 1000 » <newsletter@4p1000.org>"
+    """The From of every message (a display name and an address on the domain that signs)."""
+    bounce_address: str = ""
+    """Envelope sender; each message gets its own VERP form ``local+ID-SIG@domain``. Default:
+    ``bounces@`` the From domain (same domain: SPF aligned with the From)."""
+    unsubscribe_mailto: str = ""
+    """The mailto of List-Unsubscribe (default ``unsubscribe@`` the From domain); such mails
+    are read by ``pipeline bounces process``."""
+    bounce_mailbox: Path = Path("")
+    """Where bounces, complaints and unsubscribe mails arrive (a Maildir, a folder of .eml
+    files or an mbox): the scheduled bounces job reads it every time (each report is kept once,
+    by its digest, so reading a message again changes nothing). Empty: nothing to read."""
+    dkim_key_path: Path = Path("")
+    """PEM RSA private key signing every message (DKIM); empty: no signature."""
+    dkim_selector: str = "pipeline"
+    dkim_domain: str = ""
+    """``d=`` of the signature; default: the From domain (aligned for DMARC)."""
+    smtp_connections: int = field(default=3, metadata={"range": (1, 32)})
+    """SMTP connections one sender keeps open at once."""
+    smtp_timeout: int = field(default=60, metadata={"range": (1, 3600)})
+    send_rate: int = field(default=0, metadata={"range": (0, 100_000)})
+    """Messages per second one sender hands to the relay at most (0: no limit)."""
+    send_retry_seconds: int = field(default=300, metadata={"range": (0, 86_400)})
+    """Wait before retrying a 4xx answer or a lost connection; doubled at each attempt."""
+    send_max_attempts: int = field(default=5, metadata={"range": (1, 50)})
+    """Attempts per message before it is recorded as failed."""
     translation_engines: tuple[str, ...] = ("argos", "apertium")
     """Engines in the order they are tried for every language pair."""
     translation_pairs: str = ""
@@ -300,9 +326,44 @@ def check_settings(settings: Settings, defaults: Settings, *, origins: Mapping[s
     if "glossary_path" in origins and not settings.glossary_path.is_file():
         raise ConfigError(f"glossary file not found: {settings.glossary_path}",
                           path=origins["glossary_path"])
-    if "base_url" in origins and not settings.base_url.startswith(("http://", "https://")):
+    if "base_url" in origins and (not settings.base_url.startswith(("http://", "https://"))
+                                  or any(c.isspace() or not c.isprintable()
+                                         for c in settings.base_url)):
         raise ConfigError(f"expected an http(s) address, got {settings.base_url!r}",
                           path=origins["base_url"])
+    for name in ("mail_from", "bounce_address", "unsubscribe_mailto"):
+        if name in origins and getattr(settings, name):
+            check_mailbox(getattr(settings, name), origins[name],
+                          display_name=name == "mail_from")
+    for name in ("dkim_selector", "dkim_domain"):
+        value = getattr(settings, name)
+        if name in origins and value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}",
+                                                          value):
+            raise ConfigError(f"expected a DNS label or name, got {value!r}",
+                              path=origins[name])
+    if "dkim_key_path" in origins and str(settings.dkim_key_path) not in ("", ".") \
+            and not settings.dkim_key_path.is_file():
+        raise ConfigError(f"DKIM key file not found: {settings.dkim_key_path}",
+                          path=origins["dkim_key_path"])
+
+
+def check_mailbox(value: str, where: str, *, display_name: bool) -> None:
+    """One mailbox (``Name <local@domain>`` when ``display_name``, else a bare address),
+    without line breaks or control characters: it goes into every message's headers."""
+    from email import policy
+
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ConfigError("control characters or line breaks are not allowed", path=where)
+    try:
+        header = policy.SMTP.header_factory("From", value)
+        addresses = header.addresses
+    except (ValueError, IndexError, AttributeError):
+        addresses = ()
+    one = addresses[0] if len(addresses) == 1 else None
+    if (one is None or header.defects or not one.username
+            or "." not in one.domain or (one.display_name and not display_name)):
+        raise ConfigError(f"expected {'Name <address>' if display_name else 'an address'}, "
+                          f"got {value!r}", path=where)
 
 
 def parse_cron(expression: str, where: str, timezone: str = "UTC") -> CronTrigger:

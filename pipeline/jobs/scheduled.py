@@ -183,32 +183,27 @@ def send_planned(app: App) -> None:
 
 
 def start_send(app: App, edition_id: int) -> None:
-    """The seam with the delivery stage: send one approved edition (resumable, each
-    subscriber once). Until ``pipeline.jobs.send`` is in, the edition cannot be sent and the
-    run says so."""
-    try:
-        from pipeline.jobs import send as sending  # type: ignore[attr-defined]
-    except ImportError:
-        from pipeline.errors import DeliveryError
-
-        raise DeliveryError(f"edition {edition_id} is due but sending is not built yet "
-                            "(the delivery stage)") from None
+    """Send one approved edition (resumable, each subscriber once): a firing that finds it
+    already sending (a sender that stopped) goes on with it."""
+    from pipeline.jobs import send as sending
     from pipeline.permissions import SYSTEM
 
-    sending.send_edition(app, SYSTEM, edition_id)
+    sending.send_edition(app, SYSTEM, edition_id, resume=False)
 
 
 def process_bounces(app: App) -> None:
-    """Read bounces and complaints (the delivery stage's job when it is in)."""
+    """Read the bounce mailbox (``bounce_mailbox``), when there is one."""
+    from pipeline.deliver.bounces import iter_messages
+    from pipeline.jobs import bounces
     from pipeline.jobs.runs import recorded_run
+    from pipeline.permissions import SYSTEM
 
-    try:
-        from pipeline.jobs import bounces  # type: ignore[attr-defined]
-    except ImportError:
+    mailbox = app.settings.bounce_mailbox
+    if str(mailbox) in ("", "."):
         with recorded_run(app, "bounces") as run:
-            run.stats.update(not_built=1)
+            run.stats.update(mailbox="none")
         return
-    bounces.process_bounces(app)
+    bounces.process_bounces(app, SYSTEM, iter_messages(mailbox))
 
 
 # --- housekeeping ----------------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 ::
 
-    draft ⇄ in_review → approved → sending ⇄ paused
+    draft ⇄ in_review ⇄ approved → sending ⇄ paused
       ↑                    │          │
       └────────────────────┘          ↓
        (back to draft to edit)       sent     (archived_at set by `pipeline archive`)
+
+    A change to the content of an approved edition returns it to review (approved →
+    in_review, by the editing jobs: pipeline.jobs.editor.changing_edition).
 
     and cancelled from draft, in_review, approved or paused.
 
@@ -19,6 +22,7 @@ in_review      draft                       edit          editor, approver, admin
 in_review      approved                    approve       approver, admin
 in_review      cancelled                   edit          editor, approver, admin
 approved       draft                       edit          editor, approver, admin
+approved       in_review                   edit          editor, approver, admin
 approved       sending                     send          approver, admin (and the sender)
 approved       cancelled                   approve       approver, admin
 sending        sent                        send          approver, admin (and the sender)
@@ -38,8 +42,9 @@ audits every change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,15 +52,17 @@ from sqlalchemy.orm import Session
 from pipeline.errors import EditionError
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LanguageState
-from pipeline.states import EditionStatus
+from pipeline.states import BlockKind, EditionStatus
 from pipeline.store.audit import record_audit
+from pipeline.store.blocks import NewText, add_block
 from pipeline.store.models import Edition, EditionItem
 
 S = EditionStatus
 TRANSITIONS: dict[EditionStatus, dict[EditionStatus, Action]] = {
     S.DRAFT: {S.IN_REVIEW: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
     S.IN_REVIEW: {S.DRAFT: Action.EDIT, S.APPROVED: Action.APPROVE, S.CANCELLED: Action.EDIT},
-    S.APPROVED: {S.DRAFT: Action.EDIT, S.SENDING: Action.SEND, S.CANCELLED: Action.APPROVE},
+    S.APPROVED: {S.DRAFT: Action.EDIT, S.IN_REVIEW: Action.EDIT, S.SENDING: Action.SEND,
+                 S.CANCELLED: Action.APPROVE},
     S.SENDING: {S.SENT: Action.SEND, S.PAUSED: Action.SEND},
     S.PAUSED: {S.SENDING: Action.SEND, S.CANCELLED: Action.SEND},
     S.SENT: {},
@@ -69,6 +76,26 @@ def get_edition(session: Session, edition_id: int) -> Edition:
     if edition is None:
         raise EditionError(f"no edition with id {edition_id}")
     return edition
+
+
+def lock_edition(session: Session, edition_id: int) -> Edition:
+    """The edition, locked until the transaction ends (PostgreSQL ``FOR NO KEY UPDATE``;
+    SQLite's write transactions hold the write lock already): two senders deciding at once
+    whether to start or finish a send take turns. (Not ``FOR UPDATE``: that would also block
+    the foreign-key checks of other senders' deliveries, and deadlock with them.)"""
+    edition = session.scalar(select(Edition).where(Edition.id == edition_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
+    if edition is None:
+        raise EditionError(f"no edition with id {edition_id}")
+    return edition
+
+
+def edition_status(session: Session, edition_id: int) -> EditionStatus:
+    status = session.scalar(select(Edition.status).where(Edition.id == edition_id))
+    if status is None:
+        raise EditionError(f"no edition with id {edition_id}")
+    return EditionStatus(status)
 
 
 def move_edition(session: Session, edition: Edition, to: EditionStatus | str, *, actor: Actor,
@@ -88,11 +115,24 @@ def move_edition(session: Session, edition: Edition, to: EditionStatus | str, *,
     if to is EditionStatus.APPROVED:
         edition.approved_by = actor.name
         edition.approved_at = now_at
+    elif before == EditionStatus.APPROVED and to in (EditionStatus.DRAFT,
+                                                     EditionStatus.IN_REVIEW):
+        edition.approved_by = edition.approved_at = None  # the audit log keeps who it was
     if to is EditionStatus.SENT:
         edition.sent_at = now_at
     record_audit(session, actor.name, f"edition.{to}", f"edition:{edition.id}",
                  before=str(before), **details)
     return edition
+
+
+@dataclass(frozen=True, slots=True)
+class DraftedBlock:
+    """A block drafted with the edition (an agenda entry of events.toml or of an item)."""
+
+    kind: BlockKind
+    texts: dict[str, NewText]
+    ref: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +147,11 @@ class PlannedEntry:
 def create_edition(session: Session, *, kind: str, period_start_at: datetime,
                    period_end_at: datetime, plan_json: str, warnings: Sequence[str],
                    language_state: dict[str, LanguageState], entries: Sequence[PlannedEntry],
-                   actor: Actor, now_at: datetime, schedule_key: str | None = None) -> Edition:
-    """A new draft edition with its plan and the items it holds; audited. A scheduled draft
-    carries its ``schedule_key``: a second one with the same key is refused."""
+                   actor: Actor, now_at: datetime, blocks: Sequence[DraftedBlock] = (),
+                   schedule_key: str | None = None) -> Edition:
+    """A new draft edition with its plan, the items it holds and the blocks drafted with it
+    (agenda entries); audited. A scheduled draft carries its ``schedule_key``: a second one
+    with the same key is refused."""
     if schedule_key is not None and find_scheduled_edition(session, schedule_key) is not None:
         raise EditionError(f"the scheduled draft {schedule_key} exists already")
     edition = Edition(kind=kind, period_start_at=period_start_at, period_end_at=period_end_at,
@@ -121,6 +163,9 @@ def create_edition(session: Session, *, kind: str, period_start_at: datetime,
     session.add_all([EditionItem(edition_id=edition.id, item_id=entry.item_id,
                                  section=entry.section, position=entry.position)
                      for entry in entries])
+    for block in blocks:
+        add_block(session, edition.id, block.kind, by=actor.name, texts=block.texts,
+                  ref=block.ref, audit=False, **block.fields)
     record_audit(session, actor.name, "edition.drafted", f"edition:{edition.id}", kind=kind,
                  entries=len(entries))
     return edition
@@ -168,6 +213,6 @@ def mark_archived(session: Session, edition_id: int, *, actor: Actor, files: int
     return edition
 
 
-__all__ = ["TRANSITIONS", "PlannedEntry", "create_edition", "find_scheduled_edition",
-           "get_edition", "mark_archived", "move_edition", "plan_send", "planned_sends",
-           "published_item_ids"]
+__all__ = ["TRANSITIONS", "DraftedBlock", "PlannedEntry", "create_edition", "edition_status",
+           "find_scheduled_edition", "get_edition", "lock_edition", "mark_archived",
+           "move_edition", "plan_send", "planned_sends", "published_item_ids"]

@@ -6,7 +6,7 @@ serves both.
 
 from __future__ import annotations
 
-from pipeline.states import EditionStatus, Role
+from pipeline.states import EditionStatus, Role, TextState
 from pipeline.web.i18n import N_
 
 PUBLICATIONS = {"press-review": N_("Press Review"), "newsletter": N_("Newsletter")}
@@ -52,4 +52,24 @@ REGIONS = {
     "north-america": N_("North America"),
     "oceania": N_("Oceania"),
     "global": N_("Global"),
+}
+
+THEMES = {
+    "soil-carbon": N_("Soil carbon"),
+    "practices": N_("Farming practices"),
+    "policy": N_("Policy"),
+    "finance": N_("Finance"),
+    "science": N_("Science"),
+    "food-security": N_("Food security"),
+    "land-restoration": N_("Land restoration"),
+    "initiative": N_("The Initiative"),
+}
+
+TEXT_STATES = {
+    TextState.ORIGINAL: N_("original"),
+    TextState.NEEDS_TRANSLATION: N_("not translated yet"),
+    TextState.MACHINE: N_("machine translation"),
+    TextState.NEEDS_EDITING: N_("needs editing"),
+    TextState.REVIEWED: N_("reviewed"),
+    TextState.APPROVED: N_("approved"),
 }

@@ -90,7 +90,7 @@ def every_page(site: Site, admin: TestClient) -> list[tuple[str, str]]:
         if case.method == "GET" and case.path != "/login":
             url = case.concrete(site.edition_ids["press-review/draft"])
             answer = admin.get(url)
-            if answer.headers["content-type"].startswith("text/html"):  # not /metrics
+            if answer.headers["content-type"].startswith("text/html"):  # not /metrics, .ics
                 pages.append((url, answer.text))
     pages.append(("/nowhere", admin.get("/nowhere").text))
     return pages

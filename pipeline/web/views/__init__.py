@@ -5,6 +5,19 @@ A new room adds its module here and a row per view to ``tests/web/routes.py``.""
 from __future__ import annotations
 
 from pipeline.web.routing import View
-from pipeline.web.views import account, auth, editions, ops
+from pipeline.web.views import (
+                           account,
+                           auth,
+                           blocks,
+                           editions,
+                           editor,
+                           entries,
+                           inbox,
+                           ops,
+                           send,
+                           subscription,
+)
 
-VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *ops.VIEWS)
+VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *inbox.VIEWS,
+                           *editor.VIEWS, *blocks.VIEWS, *entries.VIEWS, *send.VIEWS,
+                           *subscription.VIEWS, *ops.VIEWS)

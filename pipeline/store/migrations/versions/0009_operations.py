@@ -1,7 +1,7 @@
 """operations: scheduled drafts and planned sends, source claims, notifications, users' email
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 
 - editions.schedule_key (unique: one scheduled draft per publication and period) and
   editions.send_at (when an approved edition is to be sent);
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = '0009'
+down_revision: str | Sequence[str] | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
