@@ -297,13 +297,26 @@ def archive(app: App, edition_id: int, by: str | None) -> None:
               "next claim.")
 @click.option("--no-wait", is_flag=True, help="Leave deferred messages to a later run instead "
               "of waiting for their retry.")
+@click.option("--at", "at", metavar="WHEN", help="Plan the send instead (\"2026-12-01 09:00\" "
+              "in the team's time zone; \"never\" removes the plan): pipeline schedule sends "
+              "it then, once it is approved.")
 @by_option()
 @pass_app
 def send(app: App, edition_id: int, dry_run: bool, out_dir: Path | None, resume: bool,
-         pause: bool, no_wait: bool, by: str | None) -> None:
+         pause: bool, no_wait: bool, at: str | None, by: str | None) -> None:
     """Send an approved edition to its subscribers, each in their language; safe to re-run
     (and to run from several processes at once)."""
     actor = acting(app, by)
+    if at is not None:
+        from pipeline.jobs.send_control import parse_send_time, plan_send_at
+
+        when = None if at.strip().lower() == "never" else parse_send_time(
+            at, app.settings.timezone)
+        plan_send_at(app, actor, edition_id, when)
+        click.echo(f"edition {edition_id}: " + (
+            f"to be sent at {when:%Y-%m-%d %H:%M} UTC by pipeline schedule" if when
+            else "no planned send"))
+        return
     if pause:
         from pipeline.jobs.send import pause_sending
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from pipeline.app import App
 from pipeline.deliver import parse_smtp_url
@@ -17,7 +19,7 @@ from pipeline.log import get_logger
 from pipeline.permissions import Action, Actor, require
 from pipeline.states import EditionStatus
 from pipeline.store.deliveries import audience_counts, delivery_counts
-from pipeline.store.editions import get_edition, lock_edition, move_edition
+from pipeline.store.editions import get_edition, lock_edition, move_edition, plan_send
 from pipeline.store.models import Edition
 
 DONE = ("sent", "bounced", "failed", "skipped")
@@ -116,3 +118,27 @@ def _pause_after_failure(app: App, actor: Actor, edition_id: int, reason: str) -
 
 
 __all__ = ["SendOverview", "send_overview", "start_sending"]
+
+
+def plan_send_at(app: App, actor: Actor, edition_id: int, send_at: datetime | None) -> Edition:
+    """Plan when an edition is sent (the scheduler's send job starts it then, once it is
+    approved); ``None`` removes the plan. A time in the past is refused."""
+    require(actor, Action.SEND)
+    if send_at is not None and send_at <= datetime.now(UTC):
+        raise EditionError(f"edition {edition_id}: {send_at:%Y-%m-%d %H:%M %Z} is past; give "
+                           "a time to come")
+    with app.session() as session:
+        edition = lock_edition(session, edition_id)
+        return plan_send(session, edition, send_at, actor=actor)
+
+
+def parse_send_time(text: str, timezone: str) -> datetime:
+    """``2026-12-01 09:00`` (or ISO 8601) in the team's time zone unless it names its own."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise EditionError(f"--at {text!r}: not a date and time such as 2026-12-01 09:00"
+                           ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    return when.astimezone(UTC)
