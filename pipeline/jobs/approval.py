@@ -30,6 +30,7 @@ from pipeline.jobs.editions import (
     accept_machine_texts,
     check_approvable,
     current_plan,
+    edition_content_hash,
     freeze,
     language_state,
 )
@@ -196,7 +197,7 @@ def check_frozen(session: Session, edition: Edition) -> str:
     if edition.status not in (EditionStatus.APPROVED, EditionStatus.SENDING,
                               EditionStatus.PAUSED) or not edition.content_hash:
         raise EditionError(f"edition {edition.id} is {edition.status}, not approved")
-    now_hash = edition_fingerprint(language_fingerprints(current_plan(session, edition)))
+    now_hash = edition_content_hash(session, edition)
     if now_hash != edition.content_hash:
         raise EditionError(f"edition {edition.id} changed since it was approved: "
                            "approve it again")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.app import App
-from pipeline.demo.site import demo_sources, load_demo_articles, serve_demo_site
+from pipeline.demo.site import Drip, demo_sources, load_demo_articles, serve_demo_site
 from pipeline.errors import PipelineError
 from pipeline.jobs.accounts import add_user
 from pipeline.jobs.collect import CollectReport, Progress, collect, no_progress
@@ -65,7 +65,8 @@ def demo_settings(app: App, out_dir: Path, base_url: str) -> Settings:
 
 
 def run_demo(app: App, out_dir: Path, progress: Progress = no_progress, *,
-             preview_url: str = "http://127.0.0.1:8000") -> DemoReport:
+             preview_url: str = "http://127.0.0.1:8000",
+             drip: Drip | None = None) -> DemoReport:
     web_root = out_dir / "archive"
     if web_root.resolve() == app.settings.archive_dir.resolve():
         raise PipelineError(f"--out {out_dir}: its archive/ folder is the web archive "
@@ -76,7 +77,7 @@ def run_demo(app: App, out_dir: Path, progress: Progress = no_progress, *,
     demo_app = App(demo_settings(app, out_dir, preview_url))
     events = bundled_path("pipeline.demo", "data", "events.toml")
     try:
-        with serve_demo_site() as base_url:
+        with serve_demo_site(drip) as base_url:  # a drip holds articles back for later
             specs = demo_sources(base_url)
             collected = collect(demo_app, specs=specs, progress=progress)
         processed = process(demo_app, specs=specs, progress=progress)

@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session
 
 from pipeline.app import App
 from pipeline.collect.cleaning import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, EditConflict, EditionError
 from pipeline.jobs.approval import recheck_approvals
+from pipeline.jobs.editor import after_change
 from pipeline.permissions import Action, Actor, require
+from pipeline.records import LANGUAGES
 from pipeline.states import TextState
+from pipeline.store.entries import lock_edition, open_editions_holding
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.models import ItemText
 from pipeline.store.review import load_item_texts
-from pipeline.store.texts import edit_item_text, set_text_state
+from pipeline.store.texts import edit_item_text, load_text, set_text_state
 from pipeline.translate import remember_correction
 
 STATE_ACTIONS = {TextState.NEEDS_EDITING: Action.EDIT, TextState.REVIEWED: Action.EDIT,
@@ -47,18 +50,32 @@ def remember_wording(session: Session, row: ItemText, origin: TextState) -> int:
 
 def edit_text(app: App, actor: Actor, item_id: int, lang: str, *, title: str, summary: str,
               version: int | None) -> ItemText:
-    """A person's wording of an item in ``lang``: the text becomes ``reviewed`` by them.
-    The wording is cleaned as collected text is (control characters removed; a title is one
-    line without bidi controls); an empty title is refused."""
+    """A person's wording of an item in ``lang`` (the translation review and the editor): the
+    text becomes ``reviewed`` by them and goes to the translation memory. The wording is
+    cleaned as collected text is (control characters removed; a title is one line without
+    bidi controls); an empty title is refused. A save from a form that saw ``version`` is
+    refused with :class:`~pipeline.errors.EditConflict` when someone changed the text since
+    (``None``: the person saw no text, so one written meanwhile is a conflict too). Every open
+    edition holding the item is brought up to date: its language state again, an approved one
+    back to review, the language approvals whose content changed withdrawn."""
     require(actor, Action.EDIT)
+    if lang not in LANGUAGES:
+        raise EditionError(f"unknown language {lang!r}")
     title = clean_text(title, MAX_TITLE_CHARS)[0]
     summary = clean_text(summary, MAX_SUMMARY_CHARS, multiline=True)[0]
     if not title:
         raise ConfigError("a text needs a title", path="title")
     with app.session() as session:
+        held = [lock_edition(session, edition_id) for edition_id in
+                open_editions_holding(session, [item_id])]
+        if version is None and load_text(session, item_id, lang) is not None:
+            raise EditConflict(f"item {item_id} ({lang}) got a text meanwhile: reload it")
         row = edit_item_text(session, item_id, lang, by=actor.name, title=title,
                              summary=summary, expected_version=version)
         remember_wording(session, row, TextState.REVIEWED)
+        for edition in held:
+            if edition is not None:
+                after_change(app, session, edition, actor, "text edited")
         recheck_approvals(session, actor)
         return row
 

@@ -54,10 +54,21 @@ REGIONS = {
     "global": N_("Global"),
 }
 
+THEMES = {
+    "soil-carbon": N_("Soil carbon"),
+    "practices": N_("Farming practices"),
+    "policy": N_("Policy"),
+    "finance": N_("Finance"),
+    "science": N_("Science"),
+    "food-security": N_("Food security"),
+    "land-restoration": N_("Land restoration"),
+    "initiative": N_("The Initiative"),
+}
+
 TEXT_STATES = {
     TextState.ORIGINAL: N_("original"),
-    TextState.NEEDS_TRANSLATION: N_("not translated"),
-    TextState.MACHINE: N_("machine"),
+    TextState.NEEDS_TRANSLATION: N_("not translated yet"),
+    TextState.MACHINE: N_("machine translation"),
     TextState.NEEDS_EDITING: N_("needs editing"),
     TextState.REVIEWED: N_("reviewed"),
     TextState.APPROVED: N_("approved"),

@@ -1,5 +1,6 @@
-"""A real web app over a real SQLite file: one account per role, three editions (one with
-hostile titles), in-process clients (Starlette's TestClient) and, for the browser tests, the
+"""A real web app over a real SQLite file: one account per role, a week of stored items
+(tests/web/newsroom.py) and three editions drafted from them (one with a hostile title),
+in-process clients (Starlette's TestClient) and, for the browser tests, the
 app served by uvicorn on 127.0.0.1 and one headless Chromium for the whole session."""
 
 from __future__ import annotations
@@ -7,24 +8,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from pipeline.app import App
-from pipeline.draft import Candidate, draft_newsletter, draft_press_review, plan_to_json
-from pipeline.records import LanguageState
 from pipeline.settings import Settings
-from pipeline.store.models import Base, Edition
+from pipeline.store.models import Base
 from pipeline.store.users import add_user
 from pipeline.web.app import create_app
-from tests.render.fixtures import load_fixture, make_candidates, make_events, make_texts
-from tests.web.items import store_items
+from tests.web.newsroom import store_week
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {"editor": None, "approver": None, "ambassador": "africa", "admin": None}
@@ -68,56 +66,22 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/account").text)
 
 
-def _candidates() -> list[Candidate]:
-    data = load_fixture()
-    candidates = [replace(c, item_id=str(100 + i), story_id=str(100 + i))
-                  for i, c in enumerate(make_candidates(data))]
-    first = candidates[0]
-    hostile = dict(first.texts)
-    hostile["en"] = replace(hostile["en"], title=HOSTILE_TITLE)
-    candidates[0] = replace(first, texts=hostile)
-    return candidates
-
-
-def _editions(candidates: list[Candidate]) -> list[Edition]:
-    data = load_fixture()
-    since_at = datetime.fromisoformat(data["period"]["since_at"])
-    until_at = datetime.fromisoformat(data["period"]["until_at"])
-    review = draft_press_review(candidates, since_at=since_at, until_at=until_at)
-    newsletter = draft_newsletter(
-        candidates, make_events(data), since_at=since_at,
-        until_at=datetime.fromisoformat(data["period"]["newsletter_until_at"]),
-        editorial=make_texts(data["editorial"]))
-    now_at = datetime.now(UTC)
-    state = {"fr": LanguageState(),
-             "en": LanguageState(unreviewed=("101", "102")),
-             "es": LanguageState(missing=("103",))}
-    return [
-        Edition(kind="press-review", period_start_at=review.period_start_at,
-                period_end_at=review.period_end_at, status="draft", language_state=state,
-                plan=plan_to_json(review), updated_at=now_at),
-        Edition(kind="newsletter", period_start_at=newsletter.period_start_at,
-                period_end_at=newsletter.period_end_at, status="approved",
-                plan=plan_to_json(newsletter), approved_by="approver", approved_at=now_at),
-        Edition(kind="press-review", period_start_at=review.period_start_at - timedelta(7),
-                period_end_at=review.period_end_at - timedelta(7), status="sent",
-                plan=plan_to_json(review), sent_at=now_at),
-    ]
-
-
 def make_site(folder: Path) -> Site:
-    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}")
+    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}",
+                        secret_key="the web tests' secret key")
     app = App(settings)
     with app.session() as db:
         for role, region in ACCOUNTS.items():
             add_user(db, role, role, PASSWORD, region)
-        candidates = _candidates()
-        editions = _editions(candidates)
-        db.add_all(editions)
-        db.flush()
-        store_items(db, candidates, editions[0])
-        ids = {f"{e.kind}/{e.status}": e.id for e in editions}
+        ids = store_week(db, HOSTILE_TITLE)
     return Site(app, create_app(app), ids)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_logging() -> None:
+    """Views run jobs, and jobs log: a logger that another test module configured to write
+    into its own captured (now closed) stream must not fail them."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="module")

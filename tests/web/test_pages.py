@@ -93,7 +93,7 @@ def every_page(site: Site, admin: TestClient) -> list[tuple[str, str]]:
             url = case.concrete(site.edition_ids["press-review/draft"])
             answer = admin.get(url)
             if "'unsafe-inline'" not in answer.headers["content-security-policy"] and \
-                    answer.headers["content-type"].startswith("text/html"):
+                    answer.headers["content-type"].startswith("text/html"):  # not /metrics, .ics
                 pages.append((url, answer.text))
     pages.append(("/nowhere", admin.get("/nowhere").text))
     return pages

@@ -5,7 +5,24 @@ A new room adds its module here and a row per view to ``tests/web/routes.py``.""
 from __future__ import annotations
 
 from pipeline.web.routing import View
-from pipeline.web.views import account, approval, audit, auth, editions, preview, translations
+from pipeline.web.views import (
+                           account,
+                           approval,
+                           audit,
+                           auth,
+                           blocks,
+                           editions,
+                           editor,
+                           entries,
+                           inbox,
+                           ops,
+                           preview,
+                           send,
+                           subscription,
+                           translations,
+)
 
-VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *translations.VIEWS,
-                           *preview.VIEWS, *approval.VIEWS, *audit.VIEWS)
+VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *inbox.VIEWS,
+                           *editor.VIEWS, *blocks.VIEWS, *entries.VIEWS, *translations.VIEWS,
+                           *preview.VIEWS, *approval.VIEWS, *audit.VIEWS, *send.VIEWS,
+                           *subscription.VIEWS, *ops.VIEWS)

@@ -1,8 +1,9 @@
-"""approvals: each language of an edition approved with the hash of its content; the
-edition's frozen content hash; the words a translation engine did not know, per text
+"""approvals: each language of an edition approved with the hash of its content; the words a
+translation engine did not know, per text (the edition's frozen hash, editions.content_hash,
+came with 0008)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 
 """
 from collections.abc import Sequence
@@ -11,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = '0010'
+down_revision: str | Sequence[str] | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,9 +35,6 @@ def upgrade() -> None:
         sa.UniqueConstraint('edition_id', 'lang',
                             name=op.f('uq_language_approvals_edition_id')),
     )
-    with op.batch_alter_table('editions', schema=None) as batch_op:
-        # the content frozen by the approval: the sender refuses to send when it changed
-        batch_op.add_column(sa.Column('content_hash', sa.String(length=80), nullable=True))
     with op.batch_alter_table('item_texts', schema=None) as batch_op:
         # the words the engine left untranslated (the translation review marks them)
         batch_op.add_column(sa.Column('unknown_words', sa.JSON(), nullable=False,
@@ -47,6 +45,4 @@ def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('item_texts', schema=None) as batch_op:
         batch_op.drop_column('unknown_words')
-    with op.batch_alter_table('editions', schema=None) as batch_op:
-        batch_op.drop_column('content_hash')
     op.drop_table('language_approvals')
