@@ -17,15 +17,13 @@ import sys
 from pathlib import Path
 
 import sacrebleu
+from harness import ROOT, report
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary
+from pipeline.translate.engines import Engine
+from pipeline.translate.translator import Translator
 
-from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary  # noqa: E402
-from pipeline.translate.engines import Engine  # noqa: E402
-from pipeline.translate.translator import Translator  # noqa: E402
-
-NTREX = ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
+NTREX = ROOT / "tests" / "data" / "classify" / "ntrex128.dev200.en-fr-es.tsv"  # ../shared's copy
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 GLOSSARY_SET = ROOT / "tests" / "data" / "translate" / "glossary_sentences.tsv"
 DIRECTIONS = [("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en"), ("fr", "es"), ("es", "fr")]
@@ -78,6 +76,8 @@ def score_engines(engines: list[Engine], rows: list[dict[str, str]]) -> list[str
             if engine.name == "apertium":
                 raw = raw_apertium([row[source] for row in rows], source, target)
                 plain = f"{sacrebleu.corpus_chrf(raw, refs).score:.1f}"
+            report(f"{engine.name} {source}→{target} chrF / BLEU, {len(hyps)} NTREX lines",
+                   f"{chrf:.1f} / {bleu:.1f}", value=chrf)
             table.append(f"| {engine.name} {engine.version} | {source}→{target} | {chrf:.1f} "
                          f"| {bleu:.1f} | {len(hyps)} | {plain} |")
     return table
@@ -106,6 +106,8 @@ def glossary_adherence(engines: list[Engine]) -> list[str]:
                         flagged += "glossary_violation" in result.flags
                 counts.append((kept, total))
             (k0, t0), (k1, t1) = counts
+            report(f"{engine.name} {source}→{target} glossary terms kept, without / with glossary",
+                   f"{k0}/{t0} / {k1}/{t1}", value=k1 / max(t1, 1))
             table.append(f"| {engine.name} | {source}→{target} | {k0}/{t0} ({100 * k0 / t0:.0f}%)"
                          f" | {k1}/{t1} ({100 * k1 / t1:.0f}%) | {flagged} |")
     return table

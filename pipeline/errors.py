@@ -25,7 +25,11 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
     ├── EditionError             a state change the edition status machine refuses
     │   └── EditConflict         a change made on an older version of a text than stored
     ├── RenderError              a template or MJML that fails to render or validate
-    └── DeliveryError            SMTP failures that stop a send
+    ├── DeliveryError            SMTP failures that stop a send, a message refused
+    ├── RateLimited              too many requests from one address on a public form
+    └── LinkError                a subscriber's signed link that cannot be used
+        ├── LinkInvalid          tampered, cut, or made for another purpose
+        └── LinkExpired          older than its purpose allows
 """
 
 from __future__ import annotations
@@ -161,7 +165,24 @@ class RenderError(PipelineError):
 
 
 class DeliveryError(PipelineError):
-    """Sending mail failed in a way that stops the send."""
+    """Sending mail failed in a way that stops the send, or a message was refused before
+    sending (a header that would carry a line break)."""
+
+
+class RateLimited(PipelineError):
+    """Too many requests from one address on a public form (sign-up); retry later."""
+
+
+class LinkError(PipelineError):
+    """A subscriber's signed link (confirm, preferences, unsubscribe) that cannot be used."""
+
+
+class LinkInvalid(LinkError):
+    """Tampered, cut, or signed for another purpose."""
+
+
+class LinkExpired(LinkError):
+    """Signed, but older than its purpose allows."""
 
 
 def one_line(error: BaseException) -> str:

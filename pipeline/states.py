@@ -70,6 +70,21 @@ class ItemOrigin(StrEnum):
     PAGE = "page"
     SUBMISSION = "submission"
     """Sent by a regional ambassador (a link or a text)."""
+    WRITTEN = "written"
+    """Written by the team in the edition editor (a success story, a practical sheet)."""
+
+
+class BlockKind(StrEnum):
+    """What the team writes into an edition besides the collected items (the Newsletter's
+    typed sections; pipeline.store.blocks)."""
+
+    EDITORIAL = "editorial"
+    """Title and body per language; one per edition."""
+    KEY_FIGURE = "key-figure"
+    """A number, its unit and one sentence per language, a source link."""
+    EVENT = "event"
+    """An agenda entry: dates, place, link, title and description per language (also in the
+    iCalendar export)."""
 
 
 class TextState(StrEnum):
@@ -166,6 +181,7 @@ __all__ = [
     "HUMAN_TEXT_STATES",
     "TEXT_STATE_RANK",
     "UNREVIEWED_TEXT_STATES",
+    "BlockKind",
     "DeliveryStatus",
     "EditionStatus",
     "ItemOrigin",

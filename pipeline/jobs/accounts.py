@@ -229,10 +229,26 @@ def resolve_actor(app: App, name: str | None) -> Actor:
 
 
 def add_user(app: App, actor: Actor, name: str, role: str, password: str,
-             region: str | None = None) -> User:
+             region: str | None = None, email: str | None = None) -> User:
     """Create an account (audited)."""
     require(actor, Action.MANAGE_USERS)
     with app.session() as db:
-        user = store_user(db, name, role, password, region)
+        user = store_user(db, name, role, password, region, email)
         record_audit(db, actor.name, "user.add", f"user:{name}", role=role, region=region)
+    return user
+
+
+def change_email(app: App, actor: Actor, name: str, email: str | None) -> User:
+    """Set (or, with None, remove) the address NAME's notifications go to: one's own, or
+    anyone's with ``manage_users`` (audited, without the address)."""
+    from pipeline.store.users import set_user_email
+
+    with app.session() as db:
+        user = find_user(db, name)
+        if user is None:
+            raise ConfigError(f"no user named {name!r}", path="NAME")
+        if actor.user_id != user.id:
+            require(actor, Action.MANAGE_USERS)
+        set_user_email(user, email)
+        record_audit(db, actor.name, "user.email", f"user:{name}", set=bool(email))
     return user

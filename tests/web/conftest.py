@@ -1,5 +1,6 @@
-"""A real web app over a real SQLite file: one account per role, three editions (one with
-hostile titles), in-process clients (Starlette's TestClient) and, for the browser tests, the
+"""A real web app over a real SQLite file: one account per role, a week of stored items
+(tests/web/newsroom.py) and three editions drafted from them (one with a hostile title),
+in-process clients (Starlette's TestClient) and, for the browser tests, the
 app served by uvicorn on 127.0.0.1 and one headless Chromium for the whole session."""
 
 from __future__ import annotations
@@ -7,27 +8,26 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from pipeline.app import App
-from pipeline.draft import draft_newsletter, draft_press_review, plan_to_json
-from pipeline.records import LanguageState
 from pipeline.settings import Settings
 from pipeline.states import Role, SubmissionKind, TokenPurpose
 from pipeline.store.accounts import find_user
 from pipeline.store.invitations import add_link
-from pipeline.store.models import Base, Edition
+from pipeline.store.models import Base
 from pipeline.store.submissions import add_submission
 from pipeline.store.users import add_user
 from pipeline.web.app import create_app
-from tests.render.fixtures import load_fixture, make_candidates, make_events, make_texts
+from tests.web.newsroom import store_week
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {"editor": None, "approver": None, "ambassador": "africa", "admin": None}
@@ -71,38 +71,6 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/account").text)
 
 
-def _editions() -> list[Edition]:
-    data = load_fixture()
-    candidates = [replace(c, item_id=str(100 + i), story_id=str(100 + i))
-                  for i, c in enumerate(make_candidates(data))]
-    first = candidates[0]
-    hostile = dict(first.texts)
-    hostile["en"] = replace(hostile["en"], title=HOSTILE_TITLE)
-    candidates[0] = replace(first, texts=hostile)
-    since_at = datetime.fromisoformat(data["period"]["since_at"])
-    until_at = datetime.fromisoformat(data["period"]["until_at"])
-    review = draft_press_review(candidates, since_at=since_at, until_at=until_at)
-    newsletter = draft_newsletter(
-        candidates, make_events(data), since_at=since_at,
-        until_at=datetime.fromisoformat(data["period"]["newsletter_until_at"]),
-        editorial=make_texts(data["editorial"]))
-    now_at = datetime.now(UTC)
-    state = {"fr": LanguageState(),
-             "en": LanguageState(unreviewed=("101", "102")),
-             "es": LanguageState(missing=("103",))}
-    return [
-        Edition(kind="press-review", period_start_at=review.period_start_at,
-                period_end_at=review.period_end_at, status="draft", language_state=state,
-                plan=plan_to_json(review), updated_at=now_at),
-        Edition(kind="newsletter", period_start_at=newsletter.period_start_at,
-                period_end_at=newsletter.period_end_at, status="approved",
-                plan=plan_to_json(newsletter), approved_by="approver", approved_at=now_at),
-        Edition(kind="press-review", period_start_at=review.period_start_at - timedelta(7),
-                period_end_at=review.period_end_at - timedelta(7), status="sent",
-                plan=plan_to_json(review), sent_at=now_at),
-    ]
-
-
 SECRET_KEY = "a test secret key that is long enough"
 SOURCES_TOML = """# The test site's sources: the sources page must keep this comment.
 
@@ -128,10 +96,7 @@ def make_site(folder: Path, **settings_values: Any) -> Site:
     with app.session() as db:
         for role, region in ACCOUNTS.items():
             add_user(db, role, role, PASSWORD, region)
-        editions = _editions()
-        db.add_all(editions)
-        db.flush()
-        ids = {f"{e.kind}/{e.status}": e.id for e in editions}
+        ids = store_week(db, HOSTILE_TITLE)
         target = add_user(db, "target", "editor", PASSWORD)
         db.flush()
         ambassador = find_user(db, "ambassador")
@@ -147,6 +112,13 @@ def make_site(folder: Path, **settings_values: Any) -> Site:
         assert {"user": target.id, "submission": submission.id,
                 "invitation": invitation.id} == FIXED_IDS
     return Site(app, create_app(app), ids)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_logging() -> None:
+    """Views run jobs, and jobs log: a logger that another test module configured to write
+    into its own captured (now closed) stream must not fail them."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,24 @@ from pipeline.web.views import (
     admin_sources,
     admin_users,
     admin_vocabulary,
+    approval,
+    audit,
     auth,
+    blocks,
     editions,
+    editor,
+    entries,
+    inbox,
+    ops,
     portal,
+    preview,
+    send,
+    subscription,
+    translations,
 )
 
-VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *portal.VIEWS,
-                          *admin_users.VIEWS, *admin_sources.VIEWS, *admin_vocabulary.VIEWS)
+VIEWS: tuple[View, ...] = (*auth.VIEWS, *account.VIEWS, *editions.VIEWS, *inbox.VIEWS,
+                           *editor.VIEWS, *blocks.VIEWS, *entries.VIEWS, *translations.VIEWS,
+                           *preview.VIEWS, *approval.VIEWS, *audit.VIEWS, *send.VIEWS,
+                           *subscription.VIEWS, *ops.VIEWS, *portal.VIEWS, *admin_users.VIEWS,
+                           *admin_sources.VIEWS, *admin_vocabulary.VIEWS)

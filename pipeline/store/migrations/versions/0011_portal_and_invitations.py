@@ -1,13 +1,13 @@
 """ambassador portal, invitations, deactivated accounts, weekly digests
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 
 - submissions: kind (link | text), title, suggested theme, image link and credit, the item it
   became or named (item_id; ``duplicate`` when that item was already collected), an editor's
   return (returned_by / returned_at / return_comment), updated_at and a lease
   (claimed_by / lease_expires_at) for the run collecting it;
-- users: email (invitations, password links, digests) and deactivated_at;
+- users: deactivated_at (users.email came with 0009);
 - a new table ``invitations`` (signed single-use links to set a password: invitations and
   password resets);
 - a new table ``ambassador_digests`` (one weekly digest per ambassador and week).
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = '0011'
+down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -66,7 +66,6 @@ def upgrade() -> None:
         batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True),
                               nullable=False)
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=320), nullable=True))
         batch_op.add_column(sa.Column('deactivated_at', sa.DateTime(timezone=True),
                                       nullable=True))
     op.create_table(
@@ -111,7 +110,6 @@ def downgrade() -> None:
     op.drop_table('invitations')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('deactivated_at')
-        batch_op.drop_column('email')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submissions_created_at'))
         batch_op.drop_index(batch_op.f('ix_submissions_user_id'))
