@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from harness import report
 from py3langid.langid import _load_identifier
 
 from pipeline.classify.language import CANDIDATE_LANGUAGES, detect_language
@@ -92,6 +93,12 @@ def main() -> None:
             baseline.setdefault(set_name, per_call)
             ratio = per_call / baseline[set_name]
             cells.append(f"{hits / len(data):.3f} {per_call * 1e6:5.0f}µs {ratio:4.1f}x")
+            if det_name == "pipeline detect_language":
+                titles = set_name == "titles"
+                report(f"detect_language accuracy, {set_name} ({len(data)})",
+                       f"{hits / len(data):.3f} ({per_call * 1e6:.0f} µs per call)",
+                       "≥ 0.98" if titles else "—",
+                       hits / len(data) >= 0.98 if titles else None, hits / len(data))
         print(f"{det_name:<34}" + "".join(f"{c:>26}" for c in cells))
     print("\naccuracy, time per call, time relative to the first row; sizes:",
           {k: len(v) for k, v in samples.items()})  # fmt: skip

@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness import report
+
 from pipeline.classify import classify_item, load_default_gazetteer, load_default_taxonomy
 from pipeline.classify.features import item_features
 from pipeline.classify.model import load_default_model
@@ -153,6 +155,13 @@ def main() -> None:
         print(f"model cost inside classify_item: {1000 * model_cost / count:.3f} ms/item (CPU); "
               f"classify_item / baseline CPU time: "
               f"{results['rules + model'][0] / results['baseline'][0]:.2f}")
+        cpu, wall = results["rules + model"]
+        real = kind == "real"
+        report(f"classify_item (rules + model), {kind} items ({mean_chars:,.0f} chars): "
+               "items/s per core", f"{count / cpu:,.0f} by CPU time ({count / wall:,.0f} by wall); "
+               f"baseline {count / results['baseline'][0]:,.0f}; model "
+               f"{1000 * model_cost / count:.3f} ms/item", "≥ 2,000" if real else "—",
+               count / cpu >= 2000 if real else None, count / cpu)
     print("\nload average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 

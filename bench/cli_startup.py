@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import report
+
 HERE = Path(__file__).resolve().parents[1]
 PIPELINE = Path(sys.executable).parent / "pipeline"
 
@@ -89,6 +91,13 @@ def measure(baseline: Path, repeat: int) -> None:
               f"(wall {min(v[0] for v in values) * 1000:.0f}-"
               f"{max(v[0] for v in values) * 1000:.0f} ms)")
     print(f"  ratio this checkout / baseline: {medians['this checkout'] / medians['baseline']:.2f}")
+    ours = results["this checkout"]
+    wall, cpu = statistics.median(v[0] for v in ours), statistics.median(v[1] for v in ours)
+    report("pipeline --help (interpreter, click, package): start-up", f"{wall * 1000:.0f} ms wall, "
+           f"{cpu * 1000:.0f} ms CPU (median of {repeat})", value=wall)
+    ratio = medians["this checkout"] / medians["baseline"]
+    report("pipeline --help wall, this checkout / the baseline checkout (--ref, --baseline)",
+           f"{ratio:.2f}", value=ratio)
 
 
 if __name__ == "__main__":

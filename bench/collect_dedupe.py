@@ -5,6 +5,9 @@ ten is a re-publication of an earlier one (a few words changed, a prefix and suf
 agency copy is. The time per item should stay flat as n grows; the script also checks that the
 planted duplicates are found (recall) and that few unrelated items are grouped (false groups).
 
+Target (issue 3): linear growth: the time per item at the largest n at most 1.5× the time per
+item at the smallest (one run per size: each is long enough to time on its own).
+
 Run: .venv/bin/python bench/collect_dedupe.py [N1 N2 ...]
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 import random
 import sys
 import time
+
+from harness import note_load, report
 
 from pipeline.collect.dedupe import group_near_duplicates
 
@@ -38,6 +43,7 @@ def make_items(n: int, seed: int = 42) -> tuple[list[tuple[str, str]], dict[str,
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 50_000, 100_000]
+    note_load("start")
     print(f"{'items':>8} {'seconds':>8} {'µs/item':>8} {'vs first':>8} {'recall':>7} "
           f"{'groups':>7}")
     first_per_item = None
@@ -53,6 +59,12 @@ def main() -> None:
         first_per_item = first_per_item or per_item
         print(f"{n:>8} {seconds:>8.2f} {per_item:>8.1f} {per_item / first_per_item:>8.2f} "
               f"{found / max(len(copies), 1):>7.1%} {len(groups):>7}")
+        report(f"near-duplicate grouping, {n:,} items", f"{seconds:.2f} s, {per_item:.0f} µs/item, "
+               f"recall of planted copies {found / max(len(copies), 1):.1%}", value=seconds)
+    growth = per_item / (first_per_item or per_item)
+    report(f"near-duplicate grouping: time per item at {sizes[-1]:,} / at {sizes[0]:,}",
+           f"{growth:.2f}", "≤ 1.5 (linear)", growth <= 1.5, growth)
+    note_load("end")
 
 
 if __name__ == "__main__":

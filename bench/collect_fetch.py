@@ -1,19 +1,29 @@
-"""Collection wall time: 500 feeds on 100 hosts with 50–200 ms latency, against a sequential loop
-of ``feedparser.parse(url)`` over the same feeds, measured in the same run.
+"""Collection: 500 feeds on 100 hosts with 50–200 ms latency, ``pipeline collect`` against the
+polite threaded feedparser a user would write, and against the politeness floor.
+
+    .venv/bin/python bench/collect_fetch.py [--hosts 100] [--per-host 5] [--pairs 5]
+                                            [--no-sequential] [--skip-stage] [--compare DIR]
 
 The hosts are 100 HTTP servers on 127.0.0.1 (one port each), all run by one asyncio loop in a
 separate process so that they do not share the client's interpreter and cost little CPU (remote
 hosts cost the collecting machine none). Each response waits 50–200 ms (fixed per feed). The
 servers count requests in flight per host: the figure "max in flight per host" must be 1.
-A second run over unchanged feeds sends the stored ETag/Last-Modified: ≥ 95 % must be answered
-304 and the bytes sent ≤ 5 % of the first run.
 
-Run: .venv/bin/python bench/collect_fetch.py [--hosts 100] [--per-host 5] [--repeat 5]
-     [--compare DIR]
+- **Polite threaded feedparser** (the baseline, ``POLITE_FEEDPARSER``): the few lines a user
+  would write: a thread per host, 0.5 s between the starts of a host's requests, 50 requests
+  on the wire, ``feedparser.parse(url)``; run as its own Python process, like ours.
+- **Politeness floor**: computed from the benchmark's own hosts: the slowest host's spacing
+  (0.5 s between its requests, one at a time) plus its last response's latency. No polite
+  client can finish before it.
+- **``pipeline collect``**: the real command in a fresh folder (start-up, configuration,
+  fetching, parsing, storing 10,000 items in SQLite, the report), then again over the same
+  folder (stored ETag / Last-Modified: ≥ 95 % must be answered 304). Its log gives where the
+  time went: start-up (launch → ``collect.start``), fetching and storing (→ last source stored),
+  the end (→ exit).
 
-``--compare DIR`` also runs the full command with the package of another checkout (``DIR``
-first on ``PYTHONPATH``; e.g. ``git archive main | tar -x -C DIR``), alternating with this
-one, and prints both medians, with CPU time, and their ratio.
+Targets (issue 15): ``pipeline collect`` ≥ 1.5× faster than the polite threaded feedparser and
+within 1.5× of the floor, median of ``--pairs`` pairs (alternating which runs first). The old
+baseline, a sequential ``feedparser.parse(url)`` loop, is run once for reference (66 s).
 """
 
 from __future__ import annotations
@@ -22,26 +32,78 @@ import argparse
 import asyncio
 import gzip
 import hashlib
+import json
 import multiprocessing as mp
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import feedparser
+from harness import Sample, measure, note_load, report
 
 from pipeline.collect.fetch import FetchSettings
 from pipeline.collect.sources import collect_sources
 from pipeline.records import SourceSpec
 from pipeline.settings import Settings
+
+SPACING_S = FetchSettings(max_in_flight=1).per_host_delay_s
+POLITE_FEEDPARSER = r"""
+import json, sys, threading, time
+from urllib.parse import urlsplit
+import feedparser
+
+urls = json.load(open(sys.argv[1]))
+on_the_wire = threading.BoundedSemaphore(50)
+by_host = {}
+for url in urls:
+    by_host.setdefault(urlsplit(url).netloc, []).append(url)
+entries = []
+
+def fetch_host(host_urls):
+    last_start = None
+    for url in host_urls:
+        if last_start is not None:
+            time.sleep(max(0.0, last_start + 0.5 - time.monotonic()))
+        last_start = time.monotonic()
+        with on_the_wire:
+            entries.append(len(feedparser.parse(url).entries))
+
+threads = [threading.Thread(target=fetch_host, args=(u,)) for u in by_host.values()]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sum(entries))
+"""
+
+
+def feed_latency(host: int, feed: int) -> float:
+    """The fixed wait of one feed's answers (the servers use the same)."""
+    return random.Random(host * 1000 + feed).uniform(0.05, 0.2)
+
+
+def politeness_floor(hosts: int, per_host: int, spacing_s: float) -> float:
+    """The earliest a polite client can finish: per host, one request at a time and
+    ``spacing_s`` between starts, in the order the feeds are listed; the slowest host."""
+    finish = 0.0
+    for host in range(hosts):
+        start = end = 0.0
+        for feed in range(per_host):
+            if feed:
+                start = max(start + spacing_s, end)
+            end = start + feed_latency(host, feed)
+        finish = max(finish, end)
+    return finish
+
 
 WORDS = ["soil", "carbon", "farmers", "climate", "food", "security", "land", "restoration",
          "agroforestry", "drought", "compost", "yields", "water", "erosion", "policy", "finance",
@@ -110,11 +172,12 @@ async def serve_hosts(hosts: int, per_host: int, conn: Connection) -> None:
             return (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
                     b"Content-Encoding: gzip\r\nContent-Length: " + str(len(bomb)).encode()
                     + b"\r\n\r\n" + bomb)
-        feed = int(path.strip("/").split(".")[0] or 0)
+        name = path.strip("/").split(".")[0]
+        feed = int(name) if name.isdigit() else -1
         key = (host, feed)
-        await asyncio.sleep(random.Random(host * 1000 + feed).uniform(0.05, 0.2))
         if key not in feeds:
             return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        await asyncio.sleep(feed_latency(host, feed))
         if headers.get("if-none-match") == etags[key]:
             stats.not_modified += 1
             stats.bytes_sent += 120
@@ -167,144 +230,228 @@ async def serve_hosts(hosts: int, per_host: int, conn: Connection) -> None:
             return
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--per-host", type=int, default=5)
-    parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--repeat", type=int, default=5,
-                        help="runs of the full command (the median is reported)")
-    parser.add_argument("--skip-cli", action="store_true",
-                        help="do not measure the full `pipeline collect` command")
-    parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
-                        help="also run the full command with DIR's package, alternating")
-    parser.add_argument("--skip-stage", action="store_true",
-                        help="measure only the full command")
-    args = parser.parse_args()
-    here, there = mp.Pipe()
-    process = mp.Process(target=serve, args=(args.hosts, args.per_host, there), daemon=True)
-    process.start()
-    ports: list[int] = here.recv()
-    urls = [f"http://127.0.0.1:{port}/{feed}.xml" for port in ports
-            for feed in range(args.per_host)]
-    specs = [SourceSpec(id=f"s{n}", name=f"s{n}", url=url, kind="feed", lang="en")
-             for n, url in enumerate(urls)]
+class Servers:
+    """The hosts, in their own process; ``stats()`` reads and resets their counters."""
 
-    def stats() -> dict[str, int]:
-        here.send("stats")
-        result: dict[str, int] = here.recv()
-        here.send("reset")
-        here.recv()
+    def __init__(self, hosts: int, per_host: int) -> None:
+        self.pipe, there = mp.Pipe()
+        self.process = mp.Process(target=serve, args=(hosts, per_host, there), daemon=True)
+        self.process.start()
+        ports: list[int] = self.pipe.recv()
+        self.urls = [f"http://127.0.0.1:{port}/{feed}.xml" for port in ports
+                     for feed in range(per_host)]
+
+    def stats(self) -> dict[str, Any]:
+        self.pipe.send("stats")
+        result: dict[str, Any] = self.pipe.recv()
+        self.pipe.send("reset")
+        self.pipe.recv()
         return result
 
-    print(f"{len(urls)} feeds on {len(ports)} hosts, 50–200 ms latency per response")
-    baseline_s = None
-    if not args.skip_baseline:
-        start = time.perf_counter()
-        parsed = [feedparser.parse(url) for url in urls]
-        baseline_s = time.perf_counter() - start
-        assert all(len(p.entries) == 20 for p in parsed)
-        base = stats()
-        print(f"sequential feedparser.parse(url): {baseline_s:7.2f} s "
-              f"({base['requests']} requests)")
-
-    if args.skip_stage:
-        measure_cli(urls, baseline_s, stats, args.repeat, args.compare)
-        here.send("stop")
-        process.join(timeout=5)
-        return
-    # the default settings otherwise (politeness, 50 requests on the wire)
-    settings = FetchSettings(allow_private_addresses=True, loopback_only=True,
-                             max_in_flight=Settings().fetch_concurrency)
-    start = time.perf_counter()
-    first = asyncio.run(collect_sources(specs, {}, settings))
-    first_s = time.perf_counter() - start
-    first_stats = stats()
-    assert all(r.outcome == "new" and len(r.items) == 20 for r in first), [
-        r.error for r in first if r.outcome != "new"][:3]
-    print(f"collect_sources, first run:        {first_s:7.2f} s  "
-          f"max in flight per host: {first_stats['max_in_flight']}  "
-          f"(server process CPU so far {first_stats['cpu_s']:.1f} s)")
-    if baseline_s:
-        print(f"  speed-up over the sequential loop: {baseline_s / first_s:5.1f}x (target >= 15x)")
-
-    states = {r.source_id: r.state for r in first}
-    start = time.perf_counter()
-    second = asyncio.run(collect_sources(specs, states, settings))
-    second_s = time.perf_counter() - start
-    second_stats = stats()
-    ratio_304 = sum(r.outcome == "not_modified" for r in second) / len(second)
-    bytes_first = sum(r.bytes_received for r in first)
-    bytes_second = sum(r.bytes_received for r in second)
-    print(f"collect_sources, second run:       {second_s:7.2f} s  "
-          f"max in flight per host: {second_stats['max_in_flight']}")
-    print(f"  answered 304: {ratio_304:.1%} (target >= 95%)")
-    print(f"  body bytes received: {bytes_second} vs {bytes_first} "
-          f"({bytes_second / max(bytes_first, 1):.1%})")
-    print(f"  bytes sent by the servers (headers included): {second_stats['bytes_sent']} vs "
-          f"{first_stats['bytes_sent']} "
-          f"({second_stats['bytes_sent'] / max(first_stats['bytes_sent'], 1):.1%}, target <= 5%)")
-    if not args.skip_cli:
-        measure_cli(urls, baseline_s, stats, args.repeat, args.compare)
-    here.send("stop")
-    process.join(timeout=5)
+    def close(self) -> None:
+        self.pipe.send("stop")
+        self.process.join(timeout=5)
 
 
-def measure_cli(urls: list[str], baseline_s: float | None,
-                stats: Callable[[], dict[str, int]], repeat: int,
-                compare: Path | None = None) -> None:
-    """The same feeds through the real command, `pipeline collect`: process start-up, config
-    validation, fetching, parsing and storing every item in a fresh SQLite database. Each
-    repeat starts from a new project folder (first run) and runs again over it (second run);
-    the median is the figure (a 2-core machine shared with other work is noisy). With
-    ``compare``, each repeat runs the other checkout's package too, right before this one."""
+def run_polite_feedparser(urls: list[str], folder: Path) -> Callable[[], int]:
+    path = folder / "urls.json"
+    path.write_text(json.dumps(urls), encoding="utf-8")
+
+    def run() -> int:
+        done = subprocess.run([sys.executable, "-c", POLITE_FEEDPARSER, str(path)],
+                              capture_output=True, text=True, check=True)
+        return int(done.stdout.strip())
+    return run
+
+
+def cli_env(package: Path | None = None) -> dict[str, str]:
+    """The command's environment; ``package``: another checkout's package, first on the path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    if package is not None:
+        env["PYTHONPATH"] = str(package)
     env["PIPELINE_ALLOW_PRIVATE_ADDRESSES"] = "true"
     env["PIPELINE_LOOPBACK_ONLY"] = "true"  # nothing beyond 127.0.0.1
-    versions = {"this checkout": env}
-    if compare is not None:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(compare / "pipeline")],
-                       check=True, stdout=subprocess.DEVNULL)
-        versions = {"baseline": {**env, "PYTHONPATH": str(compare)}, **versions}
+    return env
+
+
+def write_sources(folder: Path, urls: list[str]) -> None:
+    lines = [f'[[sources]]\nid = "s{n}"\nname = "s{n}"\nurl = "{url}"\nlang = "en"\n'
+             for n, url in enumerate(urls)]
+    (folder / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+def run_cli(folder: Path, package: Path | None = None
+            ) -> tuple[Sample, dict[str, float], str]:
+    """``pipeline collect`` in ``folder``: its times, and its phases from its log lines."""
     command = [str(Path(sys.executable).parent / "pipeline"), "collect"]
-    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for _ in range(repeat):
-        for name, version_env in versions.items():
-            with tempfile.TemporaryDirectory() as tmp:
-                lines = [f'[[sources]]\nid = "s{n}"\nname = "s{n}"\nurl = "{url}"\n'
-                         'lang = "en"\n' for n, url in enumerate(urls)]
-                Path(tmp, "sources.toml").write_text("\n".join(lines), encoding="utf-8")
-                for run in ("first", "second"):
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    start = time.perf_counter()
-                    done = subprocess.run(command, cwd=tmp, env=version_env,
-                                          capture_output=True, text=True, check=False)
-                    took = time.perf_counter() - start
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-                    run_stats = stats()
-                    assert done.returncode == 0, done.stderr[-2000:]
-                    summary = done.stdout.strip().splitlines()[-1]
-                    times.setdefault((name, run), []).append((took, cpu))
-                    print(f"pipeline collect ({name}), {run} run: {took:7.2f} s, cpu {cpu:5.2f} s"
-                          f"  max in flight per host: {run_stats['max_in_flight']}  ({summary})")
-    print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
-    medians: dict[tuple[str, str], float] = {}
-    for (name, run), values in times.items():
-        walls = [v[0] for v in values]
-        middle = medians[name, run] = statistics.median(walls)
-        cpu = statistics.median(v[1] for v in values)
-        line = (f"pipeline collect ({name}), {run} run, median of {len(values)}: {middle:5.2f} s "
-                f"(min {min(walls):.2f}, max {max(walls):.2f}), cpu {cpu:.2f} s")
-        if baseline_s:
-            line += (f"\n  speed-up over the sequential loop: {baseline_s / middle:5.1f}x median "
-                     f"({baseline_s / max(walls):.1f}x-{baseline_s / min(walls):.1f}x)"
-                     + (" (target >= 15x)" if run == "first" else ""))
-        print(line)
-    if compare is not None:
-        for run in ("first", "second"):
-            ratio = medians["this checkout", run] / medians["baseline", run]
-            print(f"{run} run, this checkout / baseline: {ratio:.3f}")
+    launched = time.time()
+    env = cli_env(package)
+    sample, done = measure(lambda: subprocess.run(command, cwd=folder, env=env,
+                                                  capture_output=True, text=True, check=False))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return sample, phases(done.stderr, launched, sample.wall), done.stdout.strip().splitlines()[-1]
+
+
+def phases(log: str, launched: float, wall: float) -> dict[str, float]:
+    """Start-up (launch → collect.start), fetching and storing (→ the last source stored) and
+    the end (→ exit), from the ``at=`` and ``event=`` of the command's log lines."""
+    start = last_stored = None
+    for line in log.splitlines():
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        if "at" not in fields:
+            continue
+        at = datetime.fromisoformat(fields["at"]).timestamp()
+        if fields.get("event") == "collect.start":
+            start = at
+        elif fields.get("event") == "source.fetched":
+            last_stored = at
+    if start is None or last_stored is None:
+        return {}
+    return {"start-up": start - launched, "fetch, parse, store": last_stored - start,
+            "end": launched + wall - last_stored}
+
+
+def run_sequential(servers: Servers) -> float:
+    start = time.perf_counter()
+    parsed = [feedparser.parse(url) for url in servers.urls]
+    took = time.perf_counter() - start
+    assert all(len(p.entries) == 20 for p in parsed)
+    servers.stats()
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--per-host", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--no-sequential", action="store_true",
+                        help="skip the sequential feedparser loop (66 s, for reference only)")
+    parser.add_argument("--skip-stage", action="store_true",
+                        help="do not time collect_sources alone")
+    parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
+                        help="also run the command with another checkout's package (DIR first "
+                        "on PYTHONPATH, e.g. `git archive main | tar -x -C DIR`) in each pair, "
+                        "and report this checkout / that one")
+    args = parser.parse_args()
+    if args.compare is not None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.compare / "pipeline")],
+                       check=True, stdout=subprocess.DEVNULL)
+    note_load("start")
+    servers = Servers(args.hosts, args.per_host)
+    urls = servers.urls
+    floor = politeness_floor(args.hosts, args.per_host, SPACING_S)
+    print(f"{len(urls)} feeds on {args.hosts} hosts, 50–200 ms latency per response; "
+          f"politeness floor {floor:.2f} s ({SPACING_S:g} s between a host's requests)")
+
+    specs = [SourceSpec(id=f"s{n}", name=f"s{n}", url=url, kind="feed", lang="en")
+             for n, url in enumerate(urls)]
+    # the command's defaults otherwise (politeness, requests on the wire)
+    settings = FetchSettings(allow_private_addresses=True, loopback_only=True,
+                             max_in_flight=Settings().fetch_concurrency)
+    if not args.skip_stage:
+        stage, results = measure(lambda: asyncio.run(collect_sources(specs, {}, settings)))
+        stage_stats = servers.stats()
+        assert all(r.outcome == "new" and len(r.items) == 20 for r in results)
+        print(f"collect_sources alone (fetch + parse, in this process): {stage.wall:.2f} s "
+              f"wall, {stage.cpu:.2f} s CPU; max in flight per host "
+              f"{stage_stats['max_in_flight']}")
+        report(f"collect_sources alone (fetch + parse), {len(urls)} feeds, single run",
+               f"{stage.wall:.2f} s = {stage.wall / floor:.2f}× the floor", value=stage.wall)
+
+    ours: list[Sample] = []
+    second: list[Sample] = []
+    base: list[Sample] = []
+    timings: list[dict[str, float]] = []
+    in_flight: list[int] = []
+    share_304: list[float] = []
+    compared: list[float] = []
+    bytes_ratio: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        polite = run_polite_feedparser(urls, Path(scratch))
+        for index in range(args.pairs):
+            for side in (("ours", "base") if index % 2 == 0 else ("base", "ours")):
+                if side == "base":
+                    sample, entries = measure(polite)
+                    assert entries == 20 * len(urls), entries
+                    base.append(sample)
+                    in_flight.append(servers.stats()["max_in_flight"])
+                    print(f"polite threaded feedparser:     {sample.wall:6.2f} s wall, "
+                          f"{sample.cpu:5.2f} s CPU, max in flight per host {in_flight[-1]}",
+                          flush=True)
+                    continue
+                with tempfile.TemporaryDirectory() as tmp:
+                    write_sources(Path(tmp), urls)
+                    first, timing, summary = run_cli(Path(tmp))
+                    first_stats = servers.stats()
+                    again, _, summary2 = run_cli(Path(tmp))
+                    second_stats = servers.stats()
+                if args.compare is not None:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        write_sources(Path(tmp), urls)
+                        other, _, _ = run_cli(Path(tmp), args.compare)
+                        in_flight.append(servers.stats()["max_in_flight"])
+                    compared.append(first.wall / other.wall)
+                    print(f"pipeline collect ({args.compare}), first run: {other.wall:6.2f} s "
+                          f"wall, {other.cpu:5.2f} s CPU", flush=True)
+                ours.append(first)
+                second.append(again)
+                timings.append(timing)
+                in_flight += [first_stats["max_in_flight"], second_stats["max_in_flight"]]
+                share_304.append(second_stats["not_modified"] / len(urls))
+                bytes_ratio.append(second_stats["bytes_sent"] / max(first_stats["bytes_sent"], 1))
+                print(f"pipeline collect, first run:    {first.wall:6.2f} s wall, "
+                      f"{first.cpu:5.2f} s CPU ({summary}); "
+                      + ", ".join(f"{k} {v:.2f} s" for k, v in timing.items()), flush=True)
+                print(f"pipeline collect, second run:   {again.wall:6.2f} s wall, "
+                      f"{again.cpu:5.2f} s CPU ({summary2}); "
+                      f"{second_stats['not_modified']} answered 304", flush=True)
+
+    speedups = [b.wall / o.wall for o, b in zip(ours, base, strict=True)]
+    speedup = statistics.median(speedups)
+    ours_wall = statistics.median(s.wall for s in ours)
+    base_wall = statistics.median(s.wall for s in base)
+    second_wall = statistics.median(s.wall for s in second)
+    cpu = (statistics.median(s.cpu for s in ours), statistics.median(s.cpu for s in base))
+    print(f"\nmedians of {args.pairs} pairs: pipeline collect {ours_wall:.2f} s "
+          f"(CPU {cpu[0]:.2f} s), polite threaded feedparser {base_wall:.2f} s "
+          f"(CPU {cpu[1]:.2f} s), floor {floor:.2f} s")
+    report(f"pipeline collect (first run, {len(urls)} feeds, {20 * len(urls):,} new items) vs "
+           "polite threaded feedparser",
+           f"{speedup:.2f}× ({min(speedups):.2f}–{max(speedups):.2f}); "
+           f"{ours_wall:.2f} s vs {base_wall:.2f} s, CPU {cpu[0]:.1f} s vs {cpu[1]:.1f} s",
+           "≥ 1.5×", speedup >= 1.5, speedup)
+    report("pipeline collect (first run) / politeness floor",
+           f"{ours_wall / floor:.2f} ({ours_wall:.2f} s vs {floor:.2f} s)", "≤ 1.5",
+           ours_wall / floor <= 1.5, ours_wall / floor)
+    report("polite threaded feedparser / politeness floor", f"{base_wall / floor:.2f}",
+           value=base_wall / floor)
+    report("pipeline collect, second run (all 304) / politeness floor",
+           f"{second_wall / floor:.2f} ({second_wall:.2f} s)", value=second_wall / floor)
+    for phase in ("start-up", "fetch, parse, store", "end"):
+        values = [t[phase] for t in timings if phase in t]
+        if values:
+            report(f"pipeline collect, first run: {phase} (from its log)",
+                   f"{statistics.median(values):.2f} s", value=statistics.median(values))
+    report("second run over unchanged feeds: answered 304", f"{min(share_304):.1%} (lowest run)",
+           "≥ 95 %", min(share_304) >= 0.95, min(share_304))
+    report("second run: bytes sent by the servers, share of the first run",
+           f"{max(bytes_ratio):.1%} (highest run)", "≤ 5 %", max(bytes_ratio) <= 0.05,
+           max(bytes_ratio))
+    report("max requests in flight per host (every run, both sides)", f"{max(in_flight)}", "1",
+           max(in_flight) == 1, max(in_flight))
+    if compared:
+        report(f"pipeline collect, first run: this checkout / {args.compare}",
+               f"{statistics.median(compared):.3f} wall (median of {len(compared)} pairs)",
+               value=statistics.median(compared))
+    if not args.no_sequential:
+        sequential = run_sequential(servers)
+        print(f"sequential feedparser.parse(url) loop: {sequential:.2f} s")
+        report("pipeline collect vs sequential feedparser loop (old baseline; single run)",
+               f"{sequential / ours_wall:.1f}× ({sequential:.1f} s)", value=sequential / ours_wall)
+    servers.close()
+    print(f"(concurrency: ours {Settings().fetch_concurrency} on the wire, the baseline 50)")
+    note_load("end")
 
 
 if __name__ == "__main__":

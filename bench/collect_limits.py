@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from collect_fetch import serve  # the same hosts as the throughput benchmark
+from harness import report
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -181,6 +182,11 @@ def main() -> None:
     print(f"the other 495 sources: {collected} collected with 20 new items each; identical "
           f"outcomes in every run: {same}")
     print(f"the bombs: {refused[0]}")
+    report("pipeline collect peak memory (whole run), 5 bombs among 500 feeds / 500 normal",
+           f"{ratio:.2f}× ({median(bombed, 'peak_total_mb'):.0f} vs "
+           f"{median(normal, 'peak_total_mb'):.0f} MB)", "≤ 1.5×", ratio <= 1.5, ratio)
+    report("the 495 other sources' outcomes, with bombs and without",
+           f"{'identical' if same else 'DIFFERENT'} in every run", "identical", same)
 
     if args.baseline_bin:
         baseline = [args.baseline_bin, "collect"]

@@ -20,18 +20,13 @@ import sys
 from pathlib import Path
 
 import sacrebleu
+from harness import ROOT, report
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary
+from pipeline.translate.engines import Engine
+from pipeline.translate.translator import Translator
 
-from pipeline.translate import ApertiumEngine, ArgosEngine, load_glossary  # noqa: E402
-from pipeline.translate.engines import Engine  # noqa: E402
-from pipeline.translate.translator import Translator  # noqa: E402
-
-NTREX = next((base / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv"
-              for base in (ROOT.parent, ROOT.parent.parent)
-              if (base / "shared/data/parallel/ntrex128").is_dir()),
-             ROOT.parent / "shared/data/parallel/ntrex128/ntrex128.dev200.en-fr-es.tsv")
+NTREX = ROOT / "tests" / "data" / "classify" / "ntrex128.dev200.en-fr-es.tsv"  # ../shared's copy
 NTREX_LOCAL = ROOT / "tests" / "data" / "translate" / "ntrex128.head30.en-fr-es.tsv"
 GLOSSARY_SET = ROOT / "tests" / "data" / "translate" / "glossary_sentences.tsv"
 NAMES_SET = ROOT / "tests" / "data" / "translate" / "names_sentences.jsonl"
@@ -91,6 +86,9 @@ def score_engines(engines: list[Engine], rows: list[dict[str, str]]) -> list[str
             if engine.name == "apertium":
                 raw = raw_apertium([row[source] for row in rows], source, target)
                 plain = f"{sacrebleu.corpus_chrf(raw, refs).score:.2f}"
+            report(f"{engine.name} {source}→{target} chrF / BLEU, {len(rows)} NTREX lines "
+                   "(glossary and names protected)",
+                   f"{scores[2][0]:.1f} / {scores[2][1]:.1f}", value=scores[2][0])
             table.append(f"| {engine.name} {engine.version} | {source}→{target} | "
                          f"{scores[0][0]:.2f} | {scores[0][1]:.1f} | {scores[1][0]:.2f} | "
                          f"{scores[2][0]:.2f} | {len(rows)} | {plain} |")
@@ -154,6 +152,8 @@ def glossary_adherence(engines: list[Engine]) -> list[str]:
                         flagged += "glossary_violation" in result.flags
                 counts.append((kept, total))
             (k0, t0), (k1, t1) = counts
+            report(f"{engine.name} {source}→{target} glossary terms kept, without / with glossary",
+                   f"{k0}/{t0} / {k1}/{t1}", value=k1 / max(t1, 1))
             table.append(f"| {engine.name} | {source}→{target} | {k0}/{t0} ({100 * k0 / t0:.0f}%)"
                          f" | {k1}/{t1} ({100 * k1 / t1:.0f}%) | {flagged} |")
     return table

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -117,6 +117,30 @@ def db_upgrade(app: App) -> None:
         click.echo(f"{where}: already at revision {after}")
     else:
         click.echo(f"{where}: migrated from {before or 'empty'} to {after}")
+
+
+@db.command("copy")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The empty database to fill, e.g. postgresql://user@host/pipeline.")
+@pass_app
+def db_copy(app: App, target: str) -> None:
+    """Copy every row of the database into another, empty one (moving from SQLite to
+    PostgreSQL: then set PIPELINE_DATABASE_URL to it). Stop the scheduler, the workers and
+    the web app first."""
+    from pipeline.store.copy import copy_database
+    from pipeline.store.db import create_db_engine, describe_url
+
+    source = create_db_engine(app.settings.resolved_database_url)
+    destination = create_db_engine(target)
+    try:
+        copied = copy_database(source, destination)
+    finally:
+        source.dispose()
+        destination.dispose()
+    for name, count in copied.items():
+        click.echo(f"{name:<20} {count:>9}")
+    click.echo(f"{sum(copied.values())} rows copied into {describe_url(target)}; set "
+               "PIPELINE_DATABASE_URL to it")
 
 
 @db.command("backup")
@@ -264,11 +288,80 @@ def archive(app: App, edition_id: int, by: str | None) -> None:
 
 @cli.command()
 @click.argument("edition_id", type=int)
-@click.option("--dry-run", is_flag=True, help="Show who would receive what; send nothing.")
-def send(edition_id: int, dry_run: bool) -> None:
-    """Send an approved edition to its subscribers; safe to re-run."""
-    raise PipelineError("sending is not built yet: it comes with the delivery stage "
-                        "(SMTP, one delivery per subscriber)")
+@click.option("--dry-run", is_flag=True,
+              help="Write every message to a folder (--out) instead of sending; change nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of --dry-run. Default: var/outbox/edition-ID.")
+@click.option("--resume", is_flag=True, help="Resume a paused edition.")
+@click.option("--pause", is_flag=True, help="Pause the edition: every sender stops at its "
+              "next claim.")
+@click.option("--no-wait", is_flag=True, help="Leave deferred messages to a later run instead "
+              "of waiting for their retry.")
+@click.option("--at", "at", metavar="WHEN", help="Plan the send instead (\"2026-12-01 09:00\" "
+              "in the team's time zone; \"never\" removes the plan): pipeline schedule sends "
+              "it then, once it is approved.")
+@by_option()
+@pass_app
+def send(app: App, edition_id: int, dry_run: bool, out_dir: Path | None, resume: bool,
+         pause: bool, no_wait: bool, at: str | None, by: str | None) -> None:
+    """Send an approved edition to its subscribers, each in their language; safe to re-run
+    (and to run from several processes at once)."""
+    actor = acting(app, by)
+    if at is not None:
+        from pipeline.jobs.send_control import parse_send_time, plan_send_at
+
+        when = None if at.strip().lower() == "never" else parse_send_time(
+            at, app.settings.timezone)
+        plan_send_at(app, actor, edition_id, when)
+        click.echo(f"edition {edition_id}: " + (
+            f"to be sent at {when:%Y-%m-%d %H:%M} UTC by pipeline schedule" if when
+            else "no planned send"))
+        return
+    if pause:
+        from pipeline.jobs.send import pause_sending
+
+        pause_sending(app, actor, edition_id)
+        click.echo(f"edition {edition_id} paused; resume with pipeline send {edition_id} "
+                   "--resume")
+        return
+    if dry_run:
+        from pipeline.jobs.dry_run import dry_run_send
+
+        folder = out_dir or app.settings.var_dir / "outbox" / f"edition-{edition_id}"
+        dry = dry_run_send(app, actor, edition_id, folder)
+        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(dry.by_language.items()))
+        click.echo(f"dry run: {dry.total} messages ({languages or 'nobody'}) written to "
+                   f"{folder}; nothing sent")
+        return
+    from pipeline.jobs.send import send_edition
+
+    with progress_bar(f"sending edition {edition_id}") as progress:
+        report = send_edition(app, actor, edition_id, resume=resume, wait=not no_wait,
+                              progress=progress)
+    print_send_report(report)
+
+
+def print_send_report(report: object) -> None:
+    from pipeline.jobs.send import SendReport
+
+    assert isinstance(report, SendReport)
+    counts = report.counts
+    languages = ", ".join(f"{lang} {n}" for lang, n in sorted(report.sent_by_language.items()))
+    others = ", ".join(f"{counts[s]} {s}" for s in ("bounced", "failed", "skipped", "deferred",
+                                                     "pending", "sending") if counts.get(s))
+    click.echo(f"edition {report.edition_id}: {report.edition_status}; "
+               f"{counts.get('sent', 0)} of {report.total} sent"
+               + (f" ({languages})" if languages else "") + (f"; {others}" if others else ""))
+    run = ", ".join(f"{n} {s}" for s, n in report.this_run.items() if n)
+    click.echo(f"this run: {run or 'nothing to send'}")
+    if report.note:
+        retry = (f" (next retry {report.next_retry_at:%Y-%m-%d %H:%M} UTC)"
+                 if report.next_retry_at else "")
+        click.echo(f"note: {report.note}{retry}")
+    if report.archived_files:
+        click.echo(f"archive: {report.archived_files} files written")
+    if report.archive_error:
+        click.echo(f"warning: not archived: {report.archive_error}", err=True)
 
 
 @cli.command()
@@ -291,18 +384,45 @@ def serve(app: App, host: str, port: int) -> None:
 @cli.command()
 @pass_app
 def schedule(app: App) -> None:
-    """Run the scheduler in the foreground (collect, process and drafts on cron schedules)."""
-    from pipeline.jobs.scheduled import scheduled_jobs
-    from pipeline.scheduler import build_scheduler
+    """Run the scheduler in the foreground: fire the scheduled jobs (collect, process,
+    drafts, sends, bounces, purge, backup, notifications) in the team's time zone, each in
+    a child process under its time limit. Several may run (on several hosts): one fires,
+    the others wait as standbys and take over when it stops."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
-    scheduler = build_scheduler(app, scheduled_jobs(app))
-    for job in scheduler.get_jobs():
-        click.echo(f"{job.id}: {job.trigger}")
-    click.echo("scheduler running (Ctrl-C to stop)")
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+    from pipeline.jobs.scheduled import scheduled_jobs
+    from pipeline.scheduler import Scheduler
+    from pipeline.signals import stop_on_signals
+
+    jobs = scheduled_jobs(app.settings)
+    scheduler = Scheduler(app, jobs)  # a bad schedule fails here, naming its setting
+    now_at, zone = datetime.now(UTC), ZoneInfo(app.settings.timezone)
+    for job in jobs:
+        upcoming = job.next_at(now_at) if job.enabled else None
+        when = f"next {upcoming.astimezone(zone):%Y-%m-%d %H:%M}" if upcoming else "off"
+        click.echo(f"{job.name:<13} {job.schedule:<16} {when}")
+    click.echo(f"scheduler {scheduler.owner} ({app.settings.timezone}); Ctrl-C to stop")
+    with stop_on_signals() as stop:
+        scheduler.run_forever(stop)
+
+
+@cli.command()
+@click.option("--only", "kinds", multiple=True, type=click.Choice(["collect", "process"]),
+              help="Only this kind of work (repeatable). Default: all.")
+@pass_app
+def worker(app: App, kinds: tuple[str, ...]) -> None:
+    """Share collection and processing with every other worker on the same database (any
+    number, on any number of hosts with PostgreSQL): claim due sources and new items,
+    work, repeat; wait when there is nothing to do. Ctrl-C or SIGTERM finishes the
+    current batch and stops."""
+    from pipeline.jobs.worker import WORK_KINDS, run_worker
+    from pipeline.signals import stop_on_signals
+
+    with stop_on_signals() as stop:
+        report = run_worker(app, kinds or WORK_KINDS, stop)
+    click.echo(f"worker stopped: {report.sources} sources collected, {report.items} items "
+               "processed")
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -315,31 +435,57 @@ DEMO_DIR = Path("var/demo")
               type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-serve", is_flag=True, help="Stop after writing the editions.")
 @click.option("--port", default=8000, show_default=True, type=int,
-              help="Port of the preview server.")
+              help="Port of the review app on 127.0.0.1.")
+@click.option("--no-schedule", is_flag=True,
+              help="Serve without running the scheduler on the demo (fast schedules).")
 @pass_app
-def demo(app: App, out_dir: Path, no_serve: bool, port: int) -> None:
+def demo(app: App, out_dir: Path, no_serve: bool, port: int, no_schedule: bool) -> None:
     """The whole pipeline, offline, on the bundled demo articles: collect, classify,
     translate, draft both publications and render them into DIR/press-review/ and
-    DIR/newsletter/ ({fr,en,es}.html and .txt)."""
-    from pipeline.jobs.demo import database_path, run_demo
-    from pipeline.preview import bind_preview, serve_preview
+    DIR/newsletter/ ({fr,en,es}.html and .txt); then serve the review app on the demo's
+    database, with a demo account whose name and password it prints, and run the scheduler
+    on it (fast schedules; --no-schedule turns it off)."""
+    from pipeline.jobs.demo import create_demo_account, database_path, demo_settings, run_demo
+    from pipeline.jobs.demo_schedule import demo_drip, running_demo_scheduler
+    from pipeline.web.server import bound_port, listen
 
     # The port is taken before the work, so that a busy one is said at once.
-    server = None if no_serve else bind_preview(out_dir, port)
+    try:
+        sock = None if no_serve else listen("127.0.0.1", port)
+    except PipelineError as error:
+        reason = str(error).rsplit(": ", 1)[-1]
+        raise PipelineError(f"port {port} on 127.0.0.1 cannot be used ({reason}): choose "
+                            "another with --port, or skip the review app with --no-serve"
+                            ) from None
+    drip = None if no_serve or no_schedule else demo_drip()  # held back for the scheduler
     with ExitStack() as stack:
-        if server is not None:
-            stack.callback(server.server_close)
+        if sock is not None:
+            stack.callback(sock.close)
+        address = f"http://127.0.0.1:{bound_port(sock) if sock else port}"
         with progress_bar("demo") as progress:
-            report = run_demo(app, out_dir, progress, preview_url=f"http://127.0.0.1:{port}")
+            report = run_demo(app, out_dir, progress, preview_url=address, drip=drip)
         print_demo_report(report, out_dir)
         database = database_path(out_dir)
         click.echo(f"database: {database} (see it with "
                    f"`PIPELINE_DATABASE_URL=sqlite:///{database} pipeline status`)")
-        if server is None:
+        if sock is None:
             return
-        click.echo(f"preview: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        from pipeline.app import App as Served
+        from pipeline.web.app import create_app
+        from pipeline.web.server import serve as run_server
+
+        served = Served(demo_settings(app, out_dir, address))
+        stack.callback(served.close)
+        name, password = create_demo_account(served)
+        asgi = create_app(served, archive_dir=out_dir / "archive")
+        click.echo(f"review app: {address}/  sign in as {name!r} with password {password!r}"
+                   "  (Ctrl-C to stop)")
+        if drip is not None:
+            click.echo(f"scheduler: {len(drip.held)} more articles appear in the demo feeds, "
+                       "one every 20 s; the jobs firing are logged below")
+            stack.enter_context(running_demo_scheduler(app, out_dir, drip))
         sys.stdout.flush()
-        serve_preview(server, out_dir)
+        run_server(asgi, sock)
 
 
 def print_demo_report(report: DemoReport, out_dir: Path) -> None:
@@ -385,10 +531,11 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--region", default=None, help="The ambassador's region (a region id).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None, help="Where the team's notifications go.")
 @by_option()
 @pass_app
 def users_add(app: App, name: str, role: str, region: str | None, password_stdin: bool,
-              by: str | None) -> None:
+              email: str | None, by: str | None) -> None:
     """Create an account (password from --password-stdin or a prompt)."""
     from pipeline.jobs.accounts import add_user
 
@@ -397,8 +544,22 @@ def users_add(app: App, name: str, role: str, region: str | None, password_stdin
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = add_user(app, actor, name, role, password, region)
+    user = add_user(app, actor, name, role, password, region, email)
     click.echo(f"user {user.name} ({user.role}{', ' + region if region else ''}) created")
+
+
+@users.command("email")
+@click.argument("name")
+@click.argument("address", required=False)
+@by_option()
+@pass_app
+def users_email(app: App, name: str, address: str | None, by: str | None) -> None:
+    """Set the address NAME's notifications go to (none: stop them)."""
+    from pipeline.jobs.accounts import change_email
+
+    change_email(app, acting(app, by), name, address)
+    click.echo(f"notifications of {name} go to {address}" if address
+               else f"{name} gets no notification")
 
 
 @users.command("passwd")
@@ -417,6 +578,63 @@ def users_passwd(app: App, name: str, password_stdin: bool, by: str | None) -> N
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     ended = change_password(app, actor, name, password)
     click.echo(f"password of {name} changed; {ended} session(s) signed out")
+
+
+@users.command("invite")
+@click.argument("name")
+@click.option("--email", required=True, help="Where the invitation goes.")
+@click.option("--role", default="ambassador", show_default=True,
+              type=click.Choice([r.value for r in Role]))
+@click.option("--region", default=None, help="The ambassador's region (a region id).")
+@click.option("--language", default=None, type=click.Choice(["fr", "en", "es"]),
+              help="Language of the invitation.")
+@by_option()
+@pass_app
+def users_invite(app: App, name: str, email: str, role: str, region: str | None,
+                 language: str | None, by: str | None) -> None:
+    """Invite a person by email: a single-use link to choose a password (PIPELINE_SMTP_URL,
+    PIPELINE_SECRET_KEY). The link is printed too."""
+    from pipeline.jobs.invitations import invite
+
+    sent = invite(app, acting(app, by), name=name, email=email, role=role, region=region,
+                  language=language)
+    if sent.mail_error:
+        click.echo(f"warning: the invitation was not mailed: {sent.mail_error}", err=True)
+    click.echo(sent.link)
+
+
+@cli.group()
+def submissions() -> None:
+    """The ambassadors' submissions."""
+
+
+@submissions.command("process")
+@pass_app
+def submissions_process(app: App) -> None:
+    """Collect, classify and translate every submission received and not yet done (the web
+    app does it as they arrive; this catches up after a restart)."""
+    from pipeline.jobs.submissions import process_submissions
+
+    report = process_submissions(app)
+    click.echo(f"{report.collected} collected ({report.duplicates} already known), "
+               f"{report.failed} failed, {report.processed} items processed")
+
+
+@submissions.command("digest")
+@by_option()
+@pass_app
+def submissions_digest(app: App, by: str | None) -> None:
+    """Send each ambassador this week's digest (once a week; a second run sends nothing)."""
+    from pipeline.jobs.digests import send_ambassador_digests
+
+    report = send_ambassador_digests(app, acting(app, by))
+    for name, error in report.failed.items():
+        click.echo(f"{name}: not sent: {error}", err=True)
+    click.echo(f"{report.week}: {len(report.sent)} sent, {len(report.already_sent)} already "
+               f"sent, {len(report.nothing_to_say)} with nothing to report, "
+               f"{len(report.failed)} failed")
+    if report.failed:
+        sys.exit(1)
 
 
 @cli.group()
@@ -443,6 +661,59 @@ def subscribers_import(app: App, file: Path, by: str | None) -> None:
         click.echo(f"{file}: {error}", err=True)
     click.echo(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
                f"{len(stats.errors)} rejected")
+
+
+@subscribers.command("export")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True,
+                                                    path_type=Path), default="-",
+              show_default=True, help="CSV file to write ('-': standard output).")
+@by_option()
+@pass_app
+def subscribers_export(app: App, out_file: Path, by: str | None) -> None:
+    """Write every subscriber as CSV (email,language,publications,status,consent…); cells
+    that a spreadsheet would run as formulas are neutralised."""
+    from pipeline.jobs.subscribers import export_subscribers
+
+    actor = acting(app, by)
+    if str(out_file) == "-":
+        stdout: TextIO = sys.stdout
+        export_subscribers(app, actor, stdout)
+        return
+    with out_file.open("w", encoding="utf-8", newline="") as handle:
+        count = export_subscribers(app, actor, handle)
+    click.echo(f"{count} subscribers written to {out_file}", err=True)
+
+
+@cli.group()
+def bounces() -> None:
+    """Bounces, complaints and unsubscribe mails."""
+
+
+@bounces.command("process")
+@click.argument("source", default="-", metavar="[PATH|-]")
+@by_option()
+@pass_app
+def bounces_process(app: App, source: str, by: str | None) -> None:
+    """Read delivery reports (DSN), complaints (ARF) and mails to the unsubscribe address
+    from a Maildir, a folder of .eml files, an mbox or one message file, or standard input
+    ('-'); match them to deliveries, keep them, suppress what bounced hard or complained."""
+    from pipeline.deliver.bounces import iter_messages, split_mbox
+    from pipeline.jobs.bounces import process_bounces
+
+    actor = acting(app, by)
+    if source == "-":
+        messages = split_mbox(sys.stdin.buffer.read())
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise PipelineError(f"{path}: no such file or folder")
+        messages = iter_messages(path)
+    stats = process_bounces(app, actor, messages)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(stats.kinds.items()))
+    click.echo(f"{sum(stats.kinds.values())} messages read ({kinds or 'none'}); "
+               f"{stats.matched} matched to a delivery, {stats.unmatched} unmatched, "
+               f"{stats.already_seen} seen before, {stats.unreadable} unreadable; "
+               f"{stats.suppressed} addresses suppressed")
 
 
 # --- tools that touch no database (written by the stages) ------------------------------------

@@ -5,6 +5,8 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
 
     PipelineError
     ├── ConfigError              sources.toml or settings invalid (names the key path)
+    │   ├── FormError            a web form's field refused (its field and a problem code)
+    │   └── FileChanged          a file changed since it was read (sources, taxonomy, glossary)
     ├── StoreError               database unreachable, migration failed, backup failed
     ├── FetchError               anything that went wrong getting bytes from the network
     │   ├── AddressNotAllowed    private/loopback/link-local address, bad scheme, credentials
@@ -18,10 +20,16 @@ any of them into one clear line on stderr and exit status 1 (never a traceback):
     ├── PermissionDenied         the actor's role may not do this (pipeline.permissions)
     ├── SignInRefused            wrong name or password (one message for both)
     │   └── TooManyAttempts      sign-in rate limit reached (per account or per address)
+    ├── TooManySubmissions       an account's submissions rate limit reached
+    ├── LinkRefused              an invitation or password link tampered, expired or used
     ├── EditionError             a state change the edition status machine refuses
     │   └── EditConflict         a change made on an older version of a text than stored
     ├── RenderError              a template or MJML that fails to render or validate
-    └── DeliveryError            SMTP failures that stop a send
+    ├── DeliveryError            SMTP failures that stop a send, a message refused
+    ├── RateLimited              too many requests from one address on a public form
+    └── LinkError                a subscriber's signed link that cannot be used
+        ├── LinkInvalid          tampered, cut, or made for another purpose
+        └── LinkExpired          older than its purpose allows
 """
 
 from __future__ import annotations
@@ -42,6 +50,20 @@ class ConfigError(PipelineError):
         where = f"{file}: " if file else ""
         key = f"{path}: " if path else ""
         super().__init__(f"{where}{key}{message}")
+
+
+class FormError(ConfigError):
+    """A form field refused; ``code`` names the problem (the web app shows it in the
+    visitor's language), ``path`` the field."""
+
+    def __init__(self, message: str, *, path: str, code: str) -> None:
+        self.code = code
+        super().__init__(message, path=path)
+
+
+class FileChanged(ConfigError):
+    """The file was changed (by hand or by another person) since the page showing it was
+    read: nothing was written."""
 
 
 class StoreError(PipelineError):
@@ -116,6 +138,20 @@ class TooManyAttempts(SignInRefused):
         super().__init__(message)
 
 
+class TooManySubmissions(PipelineError):
+    """An account sent more submissions in an hour than the ``submissions_per_hour``
+    setting allows; nothing was stored."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+class LinkRefused(PipelineError):
+    """An invitation or password link that is tampered with, expired, revoked or already
+    used: it changes nothing."""
+
+
 class EditionError(PipelineError):
     """The edition status machine refuses a change, or an edition is incomplete."""
 
@@ -129,7 +165,24 @@ class RenderError(PipelineError):
 
 
 class DeliveryError(PipelineError):
-    """Sending mail failed in a way that stops the send."""
+    """Sending mail failed in a way that stops the send, or a message was refused before
+    sending (a header that would carry a line break)."""
+
+
+class RateLimited(PipelineError):
+    """Too many requests from one address on a public form (sign-up); retry later."""
+
+
+class LinkError(PipelineError):
+    """A subscriber's signed link (confirm, preferences, unsubscribe) that cannot be used."""
+
+
+class LinkInvalid(LinkError):
+    """Tampered, cut, or signed for another purpose."""
+
+
+class LinkExpired(LinkError):
+    """Signed, but older than its purpose allows."""
 
 
 def one_line(error: BaseException) -> str:

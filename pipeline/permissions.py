@@ -13,6 +13,8 @@ ambassador                                  ✓
 admin        ✓    ✓      ✓     ✓     ✓      ✓        ✓             ✓                ✓
 =========== ==== ==== ======= ==== ====== ====== ============ ============== ==================
 
+``operate`` (the operations page, ``/healthz`` and ``/metrics``) is the admin's alone.
+
 The command line acts as a named user with ``--by NAME`` (resolved by
 :func:`pipeline.store.users.load_actor`; an unknown name is refused) and as :data:`SYSTEM`
 without it: whoever runs commands on the server already holds the database. Which edition
@@ -48,6 +50,8 @@ class Action(StrEnum):
     MANAGE_SUBSCRIBERS = "manage_subscribers"
     """Import, add and remove subscribers (signing up and unsubscribing are the
     subscribers' own doing)."""
+    OPERATE = "operate"
+    """See how the pipeline runs: the operations page, ``/healthz`` and ``/metrics``."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

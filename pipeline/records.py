@@ -149,6 +149,8 @@ class ItemText:
     origin: TextState = TextState.ORIGINAL
     engine: str | None = None
     flags: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    """Words the engine did not know and left as they were (the review marks them)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,21 @@ class ItemOrigin(StrEnum):
     PAGE = "page"
     SUBMISSION = "submission"
     """Sent by a regional ambassador (a link or a text)."""
+    WRITTEN = "written"
+    """Written by the team in the edition editor (a success story, a practical sheet)."""
+
+
+class BlockKind(StrEnum):
+    """What the team writes into an edition besides the collected items (the Newsletter's
+    typed sections; pipeline.store.blocks)."""
+
+    EDITORIAL = "editorial"
+    """Title and body per language; one per edition."""
+    KEY_FIGURE = "key-figure"
+    """A number, its unit and one sentence per language, a source link."""
+    EVENT = "event"
+    """An agenda entry: dates, place, link, title and description per language (also in the
+    iCalendar export)."""
 
 
 class TextState(StrEnum):
@@ -119,6 +134,22 @@ class SubscriberStatus(StrEnum):
     """Suppressed after a spam complaint (ARF)."""
 
 
+class SubmissionKind(StrEnum):
+    LINK = "link"
+    """An address: collected like any article page (safe fetcher, extraction, dedupe)."""
+    TEXT = "text"
+    """A title and a summary written by the ambassador: classified straight away."""
+
+
+class TokenPurpose(StrEnum):
+    """What a signed single-use link sets a password for (pipeline.store.invitations)."""
+
+    INVITE = "invite"
+    """A new account, made when the link is followed."""
+    RESET = "reset"
+    """A new password for an existing account (every session of it ends)."""
+
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     OK = "ok"
@@ -128,7 +159,13 @@ class RunStatus(StrEnum):
 
 
 class SubmissionStatus(StrEnum):
-    """What an ambassador sees of their submission."""
+    """What an ambassador sees of their submission.
+
+    The column stores how far the submission itself went (``received`` until its item is
+    collected and processed, then ``in_inbox``; ``failed``; ``returned``); ``in_edition`` and
+    ``published`` are read from the editions holding its item
+    (:func:`pipeline.store.submissions.list_submissions`), so that nothing else has to keep
+    the submission in step."""
 
     RECEIVED = "received"
     IN_INBOX = "in_inbox"
@@ -144,14 +181,17 @@ __all__ = [
     "HUMAN_TEXT_STATES",
     "TEXT_STATE_RANK",
     "UNREVIEWED_TEXT_STATES",
+    "BlockKind",
     "DeliveryStatus",
     "EditionStatus",
     "ItemOrigin",
     "ItemStatus",
     "Role",
     "RunStatus",
+    "SubmissionKind",
     "SubmissionStatus",
     "SubscriberStatus",
     "TextState",
+    "TokenPurpose",
     "may_replace",
 ]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from pipeline.app import App
 from pipeline.store.models import Source
 from pipeline.store.runs import mark_dead_runs
 from pipeline.store.status import StatusSnapshot, load_status
+
+if TYPE_CHECKING:
+    from pipeline.scheduler import ScheduledJob
+    from pipeline.store.operations import JobSummary
 
 STATUS_WARNINGS = 10
 """Warnings of a source's last fetch shown per source."""
@@ -43,10 +49,47 @@ def source_health(row: Source) -> str:
 
 def render_status(app: App) -> str:
     """The report; runs whose process died are marked dead first."""
+    from pipeline.jobs.scheduled import scheduled_jobs
+    from pipeline.scheduler import LEASE_NAME
+    from pipeline.store.leases import named_lease_holder
+    from pipeline.store.operations import job_summaries
+
+    jobs = scheduled_jobs(app.settings)
+    now_at = datetime.now(UTC)
     with app.session() as session:
         mark_dead_runs(session)
     with app.session(readonly=True) as session:
-        return format_status(load_status(session), datetime.now(UTC))
+        report = format_status(load_status(session), now_at)
+        summaries = job_summaries(session, [job.run_name for job in jobs])
+        holder = named_lease_holder(session, LEASE_NAME, now_at)
+        scheduler = (f"active on {holder.owner} since {_ago(holder.acquired_at, now_at)}"
+                     if holder else "none active (start `pipeline schedule`)")
+    return "\n".join([report, f"Scheduler: {scheduler}",
+                      *format_jobs(jobs, summaries, now_at, app.settings.timezone)])
+
+
+def format_jobs(jobs: list[ScheduledJob], summaries: dict[str, JobSummary], now_at: datetime,
+                timezone: str) -> list[str]:
+    """Every scheduled job: its schedule, its next firing (team time) and its last result."""
+    zone = ZoneInfo(timezone)
+    lines = [f"Jobs (times in {timezone})"]
+    for job in jobs:
+        if not job.enabled:
+            lines.append(f"  {job.name:<13} off")
+            continue
+        upcoming = job.next_at(now_at)
+        next_text = f"{upcoming.astimezone(zone):%Y-%m-%d %H:%M}" if upcoming else "never"
+        run = summaries.get(job.run_name)
+        if run is None:
+            last = "never run"
+        else:
+            last = f"last {run.last_status} {_ago(run.last_started_at, now_at)}"
+            if run.last_status in ("failed", "dead") and run.last_error:
+                last += f": {run.last_error}"
+            if run.last_ok_at and run.last_status != "ok":
+                last += f" (last ok {_ago(run.last_ok_at, now_at)})"
+        lines.append(f"  {job.name:<13} {job.schedule:<15} next {next_text}  {last}")
+    return lines
 
 
 def format_status(status: StatusSnapshot, now_at: datetime) -> str:

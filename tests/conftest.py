@@ -4,6 +4,7 @@ real ``pipeline`` entry point run as a subprocess."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -102,13 +103,16 @@ class ServedDemo:
     out_dir: Path
     port: int
     stdout: str
-    """What the demo printed up to its preview address."""
+    """What the demo printed up to its review app's address."""
+    account: str = ""
+    password: str = ""
+    """The demo account it printed, to sign in to the review app."""
 
 
 @pytest.fixture(scope="session")
 def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo]:
     """``pipeline demo --port P`` run once as a user runs it, from a folder of its own, and left
-    serving its preview for the session (stopped with Ctrl-C, as a user does)."""
+    serving its review app for the session (stopped with Ctrl-C, as a user does)."""
     cwd = tmp_path_factory.mktemp("demo-user")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
@@ -120,12 +124,15 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo
     try:
         for line in process.stdout:
             printed.append(line)
-            if line.startswith("preview:"):
+            if line.startswith("review app:"):
                 break
         else:
             pytest.fail("the demo stopped before serving: "
                         + (cwd / "stderr.log").read_text(encoding="utf-8")[-2000:])
-        yield ServedDemo(cwd, cwd / "var" / "demo", port, "".join(printed))
+        account = re.search(r"sign in as '([^']+)' with password '([^']+)'", printed[-1])
+        assert account, printed[-1]
+        yield ServedDemo(cwd, cwd / "var" / "demo", port, "".join(printed), account.group(1),
+                         account.group(2))
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)

@@ -56,7 +56,12 @@ def translate_text(source: str, target: str, engine: str | None, glossary_path: 
         lines.pop()
     lines = [line.removesuffix("\r") for line in lines]
     try:
-        glossary = None if no_glossary else glossary_path or _settings().glossary_path
+        if no_glossary:
+            glossary = None
+        else:
+            from pipeline.teamfiles import glossary_path as team_glossary
+
+            glossary = glossary_path or team_glossary(_settings())
         translator = build_translator(_engine_names(engine), glossary_path=glossary)
         results = translator.translate_segments(lines, source, target, engine=engine)
     except PipelineError as exc:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,14 +79,48 @@ def _pub_date(published: str | None) -> str | None:
     return format_datetime(day)
 
 
-def build_demo_feed(lang: str, group: str) -> bytes:
-    """RSS 2.0 with full excerpts, deterministic for a given bundle."""
+@dataclass
+class Drip:
+    """Articles held back from the feeds, then published one every ``every`` seconds from
+    :meth:`start` on, each dated the moment it appears (the demo's scheduler then finds new
+    items to collect, process and draft)."""
+
+    held: tuple[str, ...]
+    every: float
+    started_at: datetime | None = None
+
+    def start(self) -> None:
+        self.started_at = datetime.now(UTC)
+
+    def shown_at(self, article_id: str, now_at: datetime) -> datetime | bool:
+        """False while held back; the time it appeared (True: never held)."""
+        if article_id not in self.held:
+            return True
+        if self.started_at is None:
+            return False
+        shown_at = self.started_at + timedelta(seconds=self.every * self.held.index(article_id))
+        return shown_at if shown_at <= now_at else False
+
+
+def held_back(count: int) -> tuple[str, ...]:
+    """``count`` bundled articles spread over the languages and outlets (every other one
+    from the end)."""
+    return tuple(a.id for a in load_demo_articles()[::-2][:count])
+
+
+def build_demo_feed(lang: str, group: str, drip: Drip | None = None) -> bytes:
+    """RSS 2.0 with full excerpts, deterministic for a given bundle (and drip)."""
     items = []
+    now_at = datetime.now(UTC)
     for article in load_demo_articles():
         if article.lang != lang or article.group != group:
             continue
+        shown = drip.shown_at(article.id, now_at) if drip else True
+        if shown is False:
+            continue
         paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.text.split("\n\n") if p)
-        date = _pub_date(article.published)
+        date = format_datetime(shown) if isinstance(shown, datetime) else \
+            _pub_date(article.published)
         items.append(
             "<item>"
             f"<title>{escape(article.title)}</title>"
@@ -117,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/feeds/") and path.endswith(".xml"):
             lang, _, group = path[len("/feeds/"):-len(".xml")].partition("-")
             if lang in DEMO_LANGUAGES and group in DEMO_GROUPS:
-                body = build_demo_feed(lang, group)
+                body = build_demo_feed(lang, group, getattr(self.server, "drip", None))
         elif path.startswith("/original/feed-") and path.endswith(".xml"):
             lang = path[len("/original/feed-"):-len(".xml")]
             if lang in DEMO_LANGUAGES:
@@ -140,9 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_demo_site() -> Iterator[str]:
+def serve_demo_site(drip: Drip | None = None) -> Iterator[str]:
     """Serve the demo feeds on 127.0.0.1 (a free port) for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.drip = drip  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     try:

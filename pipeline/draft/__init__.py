@@ -3,7 +3,18 @@
 Pure functions of their inputs (no database, no clock): the lead loads candidates from the store.
 """
 
-from pipeline.draft.edition import draft_newsletter, draft_press_review, select_events
+from pipeline.draft.assemble import (
+    SectionSpec,
+    assemble_plan,
+    section_for,
+    section_layout,
+)
+from pipeline.draft.edition import (
+    DEFAULT_SECTION_ORDER,
+    draft_newsletter,
+    draft_press_review,
+    select_events,
+)
 from pipeline.draft.events import parse_events
 from pipeline.draft.plan import (
     AlsoIn,
@@ -19,6 +30,7 @@ from pipeline.draft.plan import (
 )
 
 __all__ = [
+    "DEFAULT_SECTION_ORDER",
     "AlsoIn",
     "Candidate",
     "EditionPlan",
@@ -27,10 +39,14 @@ __all__ = [
     "KeyFigure",
     "LocalText",
     "Section",
+    "SectionSpec",
+    "assemble_plan",
     "draft_newsletter",
     "draft_press_review",
     "parse_events",
     "plan_from_json",
     "plan_to_json",
+    "section_for",
+    "section_layout",
     "select_events",
 ]

@@ -94,6 +94,8 @@ def sign_in(app: App, name: str, password: str, *, client: Client,
         per_account = count_login_failures(db, since_at=since_at, account=account)
         per_address = count_login_failures(db, since_at=since_at, ip=client.ip)
         user = find_user(db, name.strip())
+        if user is not None and user.deactivated_at is not None:
+            user = None  # a deactivated account gets the same answer as a wrong password
         stored = user.password_hash if user is not None else None
     if per_account >= MAX_FAILURES_PER_ACCOUNT or per_address >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts("too many refused sign-ins: wait a few minutes, then try again",
@@ -117,7 +119,7 @@ def sign_in(app: App, name: str, password: str, *, client: Client,
         purge_sessions(db, now_at=now_at, policy=policy)
         clear_login_failures(db, account=account)
         row = get_user_by_id(db, user.id)
-        if row is None:  # deleted meanwhile
+        if row is None or row.deactivated_at is not None:  # deleted or deactivated meanwhile
             raise SignInRefused("wrong name or password")
         if new_hash is not None:
             set_password_hash(row, new_hash)
@@ -134,8 +136,8 @@ def open_session(app: App, user_id: int, *, client: Client, policy: SessionPolic
     """A fresh session for an account that just proved who it is (after a password change)."""
     with app.session() as db:
         row = get_user_by_id(db, user_id)
-        if row is None:
-            raise SignInRefused("this account no longer exists")
+        if row is None or row.deactivated_at is not None:
+            raise SignInRefused("this account cannot sign in")
         token, session_row = create_session(db, row.id, now_at=_now(), policy=policy,
                                             ip=client.ip, user_agent=client.user_agent)
         return token, Visitor(actor_of(row), row.language, session_row.csrf_token,
@@ -227,10 +229,26 @@ def resolve_actor(app: App, name: str | None) -> Actor:
 
 
 def add_user(app: App, actor: Actor, name: str, role: str, password: str,
-             region: str | None = None) -> User:
+             region: str | None = None, email: str | None = None) -> User:
     """Create an account (audited)."""
     require(actor, Action.MANAGE_USERS)
     with app.session() as db:
-        user = store_user(db, name, role, password, region)
+        user = store_user(db, name, role, password, region, email)
         record_audit(db, actor.name, "user.add", f"user:{name}", role=role, region=region)
+    return user
+
+
+def change_email(app: App, actor: Actor, name: str, email: str | None) -> User:
+    """Set (or, with None, remove) the address NAME's notifications go to: one's own, or
+    anyone's with ``manage_users`` (audited, without the address)."""
+    from pipeline.store.users import set_user_email
+
+    with app.session() as db:
+        user = find_user(db, name)
+        if user is None:
+            raise ConfigError(f"no user named {name!r}", path="NAME")
+        if actor.user_id != user.id:
+            require(actor, Action.MANAGE_USERS)
+        set_user_email(user, email)
+        record_audit(db, actor.name, "user.email", f"user:{name}", set=bool(email))
     return user

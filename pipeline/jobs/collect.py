@@ -25,15 +25,16 @@ from pipeline.collect import (
     plan_next_check,
 )
 from pipeline.config import load_sources
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, StoreError
 from pipeline.jobs.runs import RunRecord, recorded_run
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM, Action, Actor, require
 from pipeline.records import SourceResult, SourceSpec
 from pipeline.states import ItemOrigin
 from pipeline.store.items import upsert_items
+from pipeline.store.runs import LEASE_SECONDS
 from pipeline.store.sources import (
-    due_source_ids,
+    claim_due_sources,
     failure_count_after,
     load_fetch_states,
     load_source_rows,
@@ -45,6 +46,7 @@ from pipeline.store.sources import (
 
 Progress = Callable[[int, int], None]
 STORE_BATCH = 50
+STORE_ATTEMPTS = 3
 
 
 def no_progress(done: int, total: int) -> None:
@@ -89,6 +91,15 @@ def select_sources(specs: Sequence[SourceSpec], only: Sequence[str]) -> list[Sou
     return [s for s in specs if s.enabled]
 
 
+def sync_sources_file(app: App) -> int:
+    """Bring the sources table in step with ``sources.toml`` (a worker does it when it
+    starts and whenever the file changes); returns how many sources it lists."""
+    specs = load_sources(app.settings.sources_path)
+    with app.session() as session:
+        sync_sources(session, specs)
+    return len(specs)
+
+
 def parse_limits(app: App) -> ParseLimits:
     return ParseLimits(time_s=float(app.settings.parse_time_limit),
                        memory_mb=app.settings.parse_memory_limit_mb)
@@ -96,21 +107,30 @@ def parse_limits(app: App) -> ParseLimits:
 
 def collect(app: App, only: Sequence[str] = (), *, actor: Actor = SYSTEM,
             specs: Sequence[SourceSpec] | None = None, progress: Progress = no_progress,
-            due_only: bool = False) -> CollectReport:
-    """Fetch sources, store new items once, and record each source's state or error."""
+            due_only: bool = False, sandbox: ParseSandbox | None = None,
+            limit: int | None = None) -> CollectReport:
+    """Fetch sources, store new items once, and record each source's state or error.
+
+    ``due_only`` fetches the sources whose next check has come, claimed for this run (so
+    that collectors on several hosts share them, each fetched once), at most ``limit``; a
+    long-lived ``sandbox`` (a worker's) spares starting the parse workers each time."""
     require(actor, Action.MANAGE_SOURCES)
     all_specs = list(specs) if specs is not None else load_sources(app.settings.sources_path)
     chosen = select_sources(all_specs, only)
+    if sandbox is not None:
+        with recorded_run(app, "collect") as run:
+            return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
+                            due_only=due_only, limit=limit)
     # started first: the workers load the parsers while the database opens
     with ParseSandbox(parse_limits(app)).start() as sandbox, \
             recorded_run(app, "collect") as run:
         return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
-                        due_only=due_only)
+                        due_only=due_only, limit=limit)
 
 
 def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
              chosen: list[SourceSpec], only: Sequence[str], sandbox: ParseSandbox, *,
-             progress: Progress, due_only: bool) -> CollectReport:
+             progress: Progress, due_only: bool, limit: int | None = None) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
@@ -118,7 +138,9 @@ def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
             paused = paused_source_ids(session)
             chosen = [s for s in chosen if s.id not in paused]
         if due_only and not only:
-            due = set(due_source_ids(session, chosen, now_at))
+            due = set(claim_due_sources(session, [s.id for s in chosen], owner=run.owner,
+                                        lease_seconds=LEASE_SECONDS,
+                                        limit=limit or max(len(chosen), 1), now_at=now_at))
             chosen = [s for s in chosen if s.id in due]
         # a host that asked to wait (429/503 Retry-After) is not asked again before then
         waiting = waiting_source_ids(session, [s.id for s in chosen], now_at)
@@ -193,12 +215,21 @@ class ResultWriter:
                     self.error = error
 
     def _store(self, work: list[tuple[int, SourceResult]]) -> None:
-        with self.app.session() as session:
-            # held for the batch: the session's identity map keeps rows only while referenced
-            rows = load_source_rows(session, [self.chosen[index].id for index, _ in work])
-            stored = {index: store_source_result(session, self.chosen[index], result)
-                      for index, result in work}
-            del rows
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                with self.app.session() as session:
+                    # held for the batch: the identity map keeps rows only while referenced
+                    rows = load_source_rows(session, [self.chosen[i].id for i, _ in work])
+                    stored = {index: store_source_result(session, self.chosen[index], result)
+                              for index, result in work}
+                    del rows
+                break
+            except StoreError as exc:
+                # collectors on other hosts storing the same item (two feeds carry it) in
+                # another order: PostgreSQL breaks the deadlock; storing again is safe
+                if "deadlock" not in str(exc) or attempt == STORE_ATTEMPTS - 1:
+                    raise
+                get_logger().warning("collect.store_retried", error=str(exc))
         self.reports.update(stored)
 
 

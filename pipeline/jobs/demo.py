@@ -2,19 +2,22 @@
 
 A local HTTP server on 127.0.0.1 serves the demo feeds; a fresh SQLite database under the
 output folder receives them; then processing, drafting and rendering run as in production.
-The editions' "view in browser" links point to the preview server (``preview_url``), which
-serves the web pages written under ``DIR/archive/`` as the web archive would show them.
+The editions' "view in browser" links point to ``preview_url``, where the command serves the
+review app over the demo's database and, under ``/archive/``, the web pages written under
+``DIR/archive/`` as the web archive would show them.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.app import App
-from pipeline.demo.site import demo_sources, load_demo_articles, serve_demo_site
+from pipeline.demo.site import Drip, demo_sources, load_demo_articles, serve_demo_site
 from pipeline.errors import PipelineError
+from pipeline.jobs.accounts import add_user
 from pipeline.jobs.collect import CollectReport, Progress, collect, no_progress
 from pipeline.jobs.editions import (
     archive_url,
@@ -29,6 +32,8 @@ from pipeline.permissions import SYSTEM
 from pipeline.records import LANGUAGES
 from pipeline.render import write_archive
 from pipeline.resources import bundled_path
+from pipeline.settings import Settings
+from pipeline.states import Role
 from pipeline.store.editions import get_edition
 
 DEMO_KINDS = ("press-review", "newsletter")
@@ -52,23 +57,27 @@ def database_path(out_dir: Path) -> Path:
     return out_dir / "demo.sqlite3"
 
 
+def demo_settings(app: App, out_dir: Path, base_url: str) -> Settings:
+    """The demo's own database, fetching from loopback only (the demo feeds link to real
+    sites, which must never be reached), its links pointing to ``base_url``."""
+    return replace(app.settings, database_url=f"sqlite:///{database_path(out_dir)}",
+                   allow_private_addresses=True, loopback_only=True, base_url=base_url)
+
+
 def run_demo(app: App, out_dir: Path, progress: Progress = no_progress, *,
-             preview_url: str = "http://127.0.0.1:8000") -> DemoReport:
+             preview_url: str = "http://127.0.0.1:8000",
+             drip: Drip | None = None) -> DemoReport:
     web_root = out_dir / "archive"
     if web_root.resolve() == app.settings.archive_dir.resolve():
         raise PipelineError(f"--out {out_dir}: its archive/ folder is the web archive "
                             "(PIPELINE_ARCHIVE_DIR); choose another folder for the demo")
     out_dir.mkdir(parents=True, exist_ok=True)
-    database = database_path(out_dir)
-    for leftover in out_dir.glob("demo.sqlite3*"):
+    for leftover in out_dir.glob(f"{database_path(out_dir).name}*"):
         leftover.unlink()
-    # loopback only: the demo feeds link to real sites, which must never be reached
-    demo_app = App(replace(app.settings, database_url=f"sqlite:///{database}",
-                           allow_private_addresses=True, loopback_only=True,
-                           base_url=preview_url))
+    demo_app = App(demo_settings(app, out_dir, preview_url))
     events = bundled_path("pipeline.demo", "data", "events.toml")
     try:
-        with serve_demo_site() as base_url:
+        with serve_demo_site(drip) as base_url:  # a drip holds articles back for later
             specs = demo_sources(base_url)
             collected = collect(demo_app, specs=specs, progress=progress)
         processed = process(demo_app, specs=specs, progress=progress)
@@ -109,3 +118,16 @@ def write_web_pages(app: App, edition_id: int, web_root: Path) -> list[Path]:
 
 def count_demo_articles() -> int:
     return len(load_demo_articles())
+
+
+DEMO_ACCOUNT = "demo"
+"""The account ``pipeline demo`` creates in its own database, to sign in to the review app."""
+
+
+def create_demo_account(app: App) -> tuple[str, str]:
+    """An administrator account in the demo's database with a fresh random password; returns
+    the name and the password (the demo prints them: its database is thrown away by the next
+    run, and it serves on 127.0.0.1 only)."""
+    password = secrets.token_urlsafe(12)
+    add_user(app, SYSTEM, DEMO_ACCOUNT, Role.ADMIN, password)
+    return DEMO_ACCOUNT, password

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pipeline.app import App
 from pipeline.classify import classify_item
 from pipeline.classify.stories import link_stories
+from pipeline.classify.taxonomy import Taxonomy
 from pipeline.collect import group_near_duplicates
 from pipeline.config import load_sources
 from pipeline.grouping import merge_groups
@@ -40,6 +41,7 @@ from pipeline.store.runs import LEASE_SECONDS
 from pipeline.store.stories import link_story_groups, load_story_items
 from pipeline.store.texts import save_item_text
 from pipeline.summary import make_headline, make_summary
+from pipeline.teamfiles import glossary_path, team_taxonomy
 from pipeline.translate import Translator, build_translator
 
 STORY_WINDOW = timedelta(days=45)
@@ -95,7 +97,8 @@ def original_text(item: PendingItem, labels: Classification) -> ItemText:
                     body=item.body, origin=TextState.ORIGINAL)
 
 
-def classify_pending(item: PendingItem, spec: SourceSpec | None) -> Classification:
+def classify_pending(item: PendingItem, spec: SourceSpec | None,
+                     taxonomy: Taxonomy | None = None) -> Classification:
     return classify_item(
         item.title, item.body or item.summary,
         source_lang=item.lang_hint or (spec.lang if spec else item.source_lang),
@@ -103,7 +106,7 @@ def classify_pending(item: PendingItem, spec: SourceSpec | None) -> Classificati
         source_themes=spec.themes if spec else (),
         source_relevance=spec.relevance if spec else "check",
         source_country=spec.country if spec else None,
-        categories=item.categories)
+        categories=item.categories, taxonomy=taxonomy)
 
 
 def translate_originals(translator: Translator, originals: Sequence[ItemText]
@@ -134,11 +137,12 @@ def process(app: App, actor: Actor = SYSTEM, *, specs: Sequence[SourceSpec] | No
         by_id = {s.id: s for s in (specs if specs is not None
                                    else load_sources(settings.sources_path))}
         translator = translator or build_translator(
-            settings.translation_engines, glossary_path=settings.glossary_path,
+            settings.translation_engines, glossary_path=glossary_path(settings),
             pair_engines=settings.pair_engines)
         with app.session(readonly=True) as session:
             total = count_pending(session)
         report = ProcessReport(run_id=run.id)
+        taxonomy = team_taxonomy(settings)  # the team's edits (pipeline.teamfiles)
         memory = BufferedMemory(app)
         translator.memory = memory
         while True:
@@ -147,7 +151,8 @@ def process(app: App, actor: Actor = SYSTEM, *, specs: Sequence[SourceSpec] | No
                                       lease_seconds=LEASE_SECONDS)
             if not batch:
                 break
-            process_batch(app, batch, by_id, translator, memory, report, run)
+            process_batch(app, batch, by_id, translator, memory, report, run,
+                          taxonomy=taxonomy)
             progress(report.processed + report.failed, max(total, report.processed))
         report.stories_linked = link_recent_stories(app)
         run.stats.update(report.stats())
@@ -155,14 +160,14 @@ def process(app: App, actor: Actor = SYSTEM, *, specs: Sequence[SourceSpec] | No
     return report
 
 
-def label_and_summarise(item: PendingItem, spec: SourceSpec | None
-                        ) -> tuple[Classification, ItemText]:
-    labels = classify_pending(item, spec)
+def label_and_summarise(item: PendingItem, spec: SourceSpec | None,
+                        taxonomy: Taxonomy | None = None) -> tuple[Classification, ItemText]:
+    labels = classify_pending(item, spec, taxonomy)
     return labels, original_text(item, labels)
 
 
 def prepare_batch(batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
-                  translator: Translator
+                  translator: Translator, taxonomy: Taxonomy | None = None
                   ) -> tuple[list[tuple[PendingItem, Classification, ItemText, list[ItemText]]],
                              dict[int, str]]:
     """Classify and translate a batch (no transaction held); one bad item fails alone."""
@@ -171,7 +176,8 @@ def prepare_batch(batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
     prepared = []
     for item in batch:
         try:
-            prepared.append((item, *label_and_summarise(item, by_id.get(item.source_id or ""))))
+            prepared.append((item, *label_and_summarise(item, by_id.get(item.source_id or ""),
+                                                        taxonomy)))
         except Exception as exc:  # one bad item must not stop the others
             failed[item.id] = f"classification failed: {exc!r}"
     try:
@@ -188,10 +194,10 @@ def prepare_batch(batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
 
 def process_batch(app: App, batch: Sequence[PendingItem], by_id: dict[str, SourceSpec],
                   translator: Translator, memory: BufferedMemory, report: ProcessReport,
-                  run: RunRecord) -> None:
+                  run: RunRecord, *, taxonomy: Taxonomy | None = None) -> None:
     """Classify and translate one claimed batch, then store it in one short transaction with
     the run's counts (only the items this run still holds)."""
-    done, failed = prepare_batch(batch, by_id, translator)
+    done, failed = prepare_batch(batch, by_id, translator, taxonomy)
     with app.session() as session:
         held = held_items(session, [item.id for item in batch], owner=run.owner)
         kept = [entry for entry in done if entry[0].id in held]

@@ -30,6 +30,8 @@ def load_actor(db: Session, name: str) -> Actor:
     user = find_user(db, name)
     if user is None:
         raise PermissionDenied(f"no user named {name!r} (create one with `pipeline users add`)")
+    if user.deactivated_at is not None:
+        raise PermissionDenied(f"the account {name!r} is deactivated")
     return actor_of(user)
 
 

@@ -123,8 +123,35 @@ def create_schema(engine: Engine) -> None:
                                                      "head")
 
 
+MIGRATION_LOCK = 4_1000_17
+"""The PostgreSQL advisory lock held while migrating: processes starting at once on several
+hosts (workers, the scheduler, the web app) migrate one after the other."""
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield  # SQLite: BEGIN IMMEDIATE serialises the writers already
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
+
+
 def upgrade_db(engine: Engine) -> tuple[str | None, str | None]:
     """Create or migrate the schema to the newest revision; returns (before, after)."""
+    try:
+        with migration_lock(engine):
+            return _upgrade(engine)
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot migrate {describe_url(engine.url)}: {_first_line(exc)}") from None
+
+
+def _upgrade(engine: Engine) -> tuple[str | None, str | None]:
     try:
         before = current_revision(engine)
         if before is not None and before not in known_revisions():
@@ -165,9 +192,9 @@ def session_scope(factory: sessionmaker[Session], *, readonly: bool = False
     """A unit of work: commit on success, roll back on error, always close. A ``readonly``
     session on SQLite starts a plain (deferred) transaction that does not wait for writers."""
     session = factory()
-    if readonly:
-        session.connection(execution_options={"pipeline_readonly": True})
     try:
+        if readonly:  # inside: a database that is away is a StoreError here too
+            session.connection(execution_options={"pipeline_readonly": True})
         yield session
         session.commit()
     except (OperationalError, DBAPIError) as exc:

@@ -6,6 +6,7 @@ test checks that they and these models agree. All ``*_at`` columns are aware UTC
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -27,15 +29,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.records import LanguageState
 from pipeline.states import (
+    BlockKind,
     DeliveryStatus,
     EditionStatus,
     ItemOrigin,
     ItemStatus,
     Role,
     RunStatus,
+    SubmissionKind,
     SubmissionStatus,
     SubscriberStatus,
     TextState,
+    TokenPurpose,
 )
 from pipeline.store.types import LanguageStates, UTCDateTime, state_column
 
@@ -84,6 +89,12 @@ class Source(Base):
     retry_after_at: Mapped[datetime | None]
     """The host answered 429/503 with Retry-After: no fetch before then."""
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    failing_since_at: Mapped[datetime | None]
+    """When the current run of failures began (None while the source works)."""
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The run collecting this source now (a lease: pipeline.store.leases), so that workers
+    on several hosts fetch each source once per interval."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class Story(Base):
@@ -151,6 +162,9 @@ class ItemText(Base):
     the item's own language, ``needs_translation`` when no engine could do it."""
     engine: Mapped[str | None] = mapped_column(String(100))
     flags: Mapped[list[str]] = mapped_column(default=list)
+    unknown_words: Mapped[list[str]] = mapped_column(default=list)
+    """The words of the title and summary the engine did not know (left as they were): the
+    translation review marks them. Emptied by a person's edit, as ``flags``."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     """Raised by every change: an edit made on an older version is refused (the review app's
     optimistic concurrency)."""
@@ -184,19 +198,43 @@ class Classification(Base):
 
 
 class Submission(Base):
-    """A link or short text an ambassador submitted from their region."""
+    """A link or short text an ambassador submitted from their region (pipeline.store.
+    submissions; the portal: pipeline.jobs.submissions)."""
 
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     region: Mapped[str | None] = mapped_column(String(40))
+    """The ambassador's region (fixed by their account), or the one a team member chose."""
+    kind: Mapped[SubmissionKind] = state_column(SubmissionKind, "kind", 8,
+                                                SubmissionKind.TEXT)
     url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    """The summary the ambassador wrote (a text's words; for a link, optional)."""
     lang: Mapped[str | None] = mapped_column(String(8))
+    theme: Mapped[str | None] = mapped_column(String(40))
+    """The theme the ambassador suggests (a theme id): first among the item's themes."""
+    image_url: Mapped[str | None] = mapped_column(Text)
+    """An image the ambassador offers (http(s) only; stored, never fetched)."""
+    image_credit: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[SubmissionStatus] = state_column(SubmissionStatus, "status", 24,
                                                     SubmissionStatus.RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL", use_alter=True), index=True)
+    """The item it became, or the item already collected that it names (then
+    ``duplicate``: the ambassador is a second source of that item)."""
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    returned_by: Mapped[str | None] = mapped_column(String(100))
+    returned_at: Mapped[datetime | None]
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    """Why an editor sent it back, for the ambassador."""
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The run collecting it now (a lease: pipeline.store.leases)."""
+    lease_expires_at: Mapped[datetime | None]
 
 
 class Edition(Base):
@@ -222,8 +260,32 @@ class Edition(Base):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
+    content_hash: Mapped[str | None] = mapped_column(String(80))
+    """``sha256:`` and 64 hex digits: the content frozen by the approval
+    (:func:`pipeline.draft.fingerprint.edition_fingerprint`); the sender refuses to send when
+    the content no longer has this hash. None until approved."""
     sent_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
+    schedule_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """Set on a draft made by the scheduler (``press-review@2026-03-30``: the publication and
+    the period's end): one scheduled draft per publication and period, however often the
+    job runs."""
+    send_at: Mapped[datetime | None]
+    """When an approved edition is to be sent: the scheduler hands it to the sender then."""
+
+
+class LanguageApproval(Base):
+    """One language of an edition approved by a person, with the hash of the content they
+    approved in that language; deleted (and audited) when that content changes."""
+
+    __tablename__ = "language_approvals"
+    __table_args__ = (UniqueConstraint("edition_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(80))
 
 
 class EditionItem(Base):
@@ -234,6 +296,74 @@ class EditionItem(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     section: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
+    """0, 1, 2… within the section: with ``section``, the one record of where an entry sits
+    (the edition editor changes only these; pipeline.store.entries)."""
+
+
+class EditionBlock(Base):
+    """What the team writes into an edition: the editorial, a key figure, an agenda entry
+    (pipeline.store.blocks); its words per language are :class:`BlockText` rows."""
+
+    __tablename__ = "edition_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[BlockKind] = state_column(BlockKind, "kind", 24, BlockKind.KEY_FIGURE)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    ref: Mapped[str | None] = mapped_column(String(200))
+    """Where a drafted block came from (an events.toml id, ``item-N``): an agenda entry keeps
+    it as its iCalendar UID."""
+    value: Mapped[float | None] = mapped_column(Float)
+    """A key figure's number."""
+    url: Mapped[str] = mapped_column(Text, default="")
+    """A key figure's source link, an agenda entry's link."""
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised when the number, link, dates or place change (not by moves): a change made on
+    an older version is refused."""
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class BlockText(Base):
+    """A block's words in one language, with the same states and version as item texts."""
+
+    __tablename__ = "block_texts"
+    __table_args__ = (UniqueConstraint("block_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("edition_blocks.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text, default="")
+    """The editorial's title, a key figure's unit, an agenda entry's title."""
+    summary: Mapped[str] = mapped_column(Text, default="")
+    """The editorial's body, a key figure's sentence, an agenda entry's description."""
+    state: Mapped[TextState] = state_column(TextState, "state", 24, TextState.REVIEWED)
+    engine: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edited_by: Mapped[str | None] = mapped_column(String(100))
+    edited_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Comment(Base):
+    """A note for colleagues on an item (shown on its entry in the editor and in the inbox)."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
+                                         index=True)
+    edition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editions.id", ondelete="SET NULL"))
+    """The edition it was written in (None: from the inbox)."""
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
 class Event(Base):
@@ -249,7 +379,13 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
+def new_subscriber_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Subscriber(Base):
+    """One address; ``status`` says whether it may be sent to (only ``confirmed``)."""
+
     __tablename__ = "subscribers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -261,13 +397,39 @@ class Subscriber(Base):
     consent_source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_subscriber_token)
+    """Random and opaque: what the signed links of a subscriber carry (never the id or the
+    address); replaced on erasure, so that old links match nobody."""
+    notice_sent_at: Mapped[datetime | None]
+    """When the last confirmation (or "manage your subscription") mail went to this address:
+    at most one a day."""
+
+
+class Consent(Base):
+    """What a subscriber agreed to or changed: when, from which address, in which words and
+    language (deleted with the rest on erasure)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc)
+    action: Mapped[str] = mapped_column(String(24))
+    """subscribe | confirm | preferences | unsubscribe | import"""
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    wording: Mapped[str] = mapped_column(Text, default="")
+    """The sentence the person was shown and accepted, in their language."""
+    language: Mapped[str] = mapped_column(String(8))
+    publications: Mapped[list[str]] = mapped_column(default=list)
 
 
 class Delivery(Base):
-    """One row per edition and subscriber: the send is resumable and never duplicates."""
+    """One row per edition and subscriber: the send is resumable and never duplicates
+    (the machine: pipeline.store.deliveries)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("edition_id", "subscriber_id"),)
+    __table_args__ = (UniqueConstraint("edition_id", "subscriber_id"),
+                      Index("ix_deliveries_edition_status", "edition_id", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
@@ -284,6 +446,36 @@ class Delivery(Base):
     lease_expires_at: Mapped[datetime | None]
 
 
+class BounceReport(Base):
+    """A delivery status notification, a complaint or an unsubscribe mail, kept raw."""
+
+    __tablename__ = "bounce_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the raw message: a message read twice counts once."""
+    received_at: Mapped[datetime] = mapped_column(default=now_utc)
+    kind: Mapped[str] = mapped_column(String(16))
+    """hard | soft | complaint | unsubscribe | unmatched"""
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="")
+    """The enhanced status code (5.1.1) or the feedback type (abuse)."""
+    diagnostic: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublicRequest(Base):
+    """A sign-up or link request on a public form, counted per address for rate limits."""
+
+    __tablename__ = "public_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -295,6 +487,49 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     language: Mapped[str | None] = mapped_column(String(8))
     """The web interface's language (fr, en, es); None follows the browser's Accept-Language."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    """Where invitations, password links, an ambassador's weekly digest and the team's
+    notifications (a draft is ready, a source fails…) go; none: none of them."""
+    deactivated_at: Mapped[datetime | None]
+    """Set by an administrator: the account can no longer sign in, its sessions are gone."""
+
+
+class Invitation(Base):
+    """A signed single-use link to set a password: an invitation (the account is made when
+    it is followed) or a password reset. The link carries only ``nonce``, signed with
+    ``PIPELINE_SECRET_KEY`` (itsdangerous); ``used_at`` makes it single-use
+    (pipeline.store.invitations)."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = state_column(TokenPurpose, "purpose", 8,
+                                                 TokenPurpose.INVITE)
+    name: Mapped[str] = mapped_column(String(100))
+    """The account's name (made on acceptance for an invitation)."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[Role] = state_column(Role, "role", 16, Role.AMBASSADOR)
+    region: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(8))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    """The account a reset is for, or the one an accepted invitation made."""
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AmbassadorDigest(Base):
+    """One weekly digest sent to one ambassador: a job run twice in a week sends it once."""
+
+    __tablename__ = "ambassador_digests"
+    __table_args__ = (UniqueConstraint("user_id", "week"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    """ISO week, ``2026-W48``."""
+    sent_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
 class AuditEntry(Base):
@@ -353,6 +588,25 @@ class Lease(Base):
     owner: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Something the team must be told, by email: kept until sent to every recipient (an
+    outbox), and made once per ``key`` (a draft, a failing streak), so that a job run twice
+    never tells twice."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    sent_to: Mapped[list[str]] = mapped_column(default=list)
+    """Accounts already sent this notification (a retry skips them)."""
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    """Set once every recipient has it."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class WebSession(Base):

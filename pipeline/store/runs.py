@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.states import RunStatus
 from pipeline.store import leases
-from pipeline.store.models import Delivery, Item, Run
+from pipeline.store.models import Delivery, Item, Run, Source, Submission
 
 HEARTBEAT_SECONDS = 10.0
 """How often a working run renews its heartbeat and its leases."""
@@ -29,7 +29,7 @@ LEASE_SECONDS = 60.0
 """How long a claim lasts without renewal: six missed heartbeats."""
 DEAD_AFTER = timedelta(seconds=LEASE_SECONDS)
 """A running run whose heartbeat is older than this is dead, wherever it ran."""
-LEASED_MODELS = (Item, Delivery)
+LEASED_MODELS = (Item, Delivery, Source, Submission)
 """Tables whose rows a run may hold leases on."""
 
 

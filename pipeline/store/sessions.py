@@ -49,13 +49,15 @@ def create_session(db: Session, user_id: int, *, now_at: datetime, policy: Sessi
 
 def load_session(db: Session, token: str, *, now_at: datetime, policy: SessionPolicy
                  ) -> tuple[WebSession, User] | None:
-    """The live session of ``token`` and its user; None when unknown, expired or idle."""
+    """The live session of ``token`` and its user; None when unknown, expired or idle, or
+    when the account is deactivated."""
     if not token or len(token) > 200:
         return None
     found = db.execute(
         select(WebSession, User).join(User, User.id == WebSession.user_id)
         .where(WebSession.id == hash_token(token), WebSession.expires_at > now_at,
-               WebSession.last_seen_at > now_at - policy.idle)).first()
+               WebSession.last_seen_at > now_at - policy.idle,
+               User.deactivated_at.is_(None))).first()
     if found is None:
         return None
     return found[0], found[1]

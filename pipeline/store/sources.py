@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pipeline.records import FetchState, SourceResult, SourceSpec
+from pipeline.store import leases
 from pipeline.store.models import Source
 
 
@@ -16,19 +18,60 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
     """Create or update a row per configured source; sources gone from the file are disabled."""
     rows = {row.id: row for row in session.scalars(select(Source))}
     now_at = datetime.now(UTC)
+    missing = [spec.id for spec in specs if spec.id not in rows]
+    if missing:  # several workers may sync at once: the first insert wins, quietly
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Source)
+        session.execute(insert.values([
+            {"id": source_id, "name": source_id, "url": "", "kind": "feed", "lang": "en",
+             "enabled": False, "error_count": 0, "paused": False, "item_count": 0,
+             "warnings": [], "updated_at": now_at} for source_id in missing])
+            .on_conflict_do_nothing(index_elements=["id"]))
+        rows.update({row.id: row for row in session.scalars(
+            select(Source).where(Source.id.in_(missing)))})
     for spec in specs:
-        row = rows.pop(spec.id, None)
-        if row is None:
-            row = Source(id=spec.id, error_count=0, paused=False, item_count=0)
-            session.add(row)
+        row = rows.pop(spec.id)
+        wanted = (spec.name, spec.url, spec.kind, spec.lang, spec.enabled)
+        if (row.name, row.url, row.kind, row.lang, row.enabled) == wanted:
+            continue  # unchanged rows are not written: workers on several hosts sync too
         if row.url != spec.url:
             row.etag = None
             row.last_modified = None
-        row.name, row.url, row.kind, row.lang = spec.name, spec.url, spec.kind, spec.lang
-        row.enabled = spec.enabled
+        row.name, row.url, row.kind, row.lang, row.enabled = wanted
         row.updated_at = now_at
     for row in rows.values():
-        row.enabled = False
+        if row.enabled:
+            row.enabled = False
+            row.updated_at = now_at
+
+
+def due_condition(now_at: datetime) -> ColumnElement[bool]:
+    """Enabled, not paused, its next check time come, its host not asking to wait."""
+    return and_(Source.enabled.is_(True), Source.paused.is_(False),
+                or_(Source.next_check_at.is_(None), Source.next_check_at <= now_at),
+                or_(Source.retry_after_at.is_(None), Source.retry_after_at <= now_at))
+
+
+def claim_due_sources(session: Session, ids: Sequence[str], *, owner: str,
+                      lease_seconds: float, limit: int, now_at: datetime) -> list[str]:
+    """Claim up to ``limit`` of the due sources among ``ids`` for ``owner`` (a lease, so
+    that collectors on several hosts fetch each source once per interval; released when
+    its result is recorded)."""
+    return [str(i) for i in leases.claim(
+        session, Source, owner=owner, lease_seconds=lease_seconds, limit=limit,
+        where=and_(Source.id.in_(list(ids)), due_condition(now_at)), now_at=now_at)]
+
+
+def make_sources_due(session: Session, now_at: datetime) -> None:
+    """Every enabled source due now (the demo's scheduler starts with a collection)."""
+    session.execute(update(Source).where(Source.enabled.is_(True))
+                    .values(next_check_at=now_at).execution_options(synchronize_session=False))
+
+
+def count_due_sources(session: Session, now_at: datetime) -> int:
+    """Due sources nobody is collecting now."""
+    return session.scalar(select(func.count()).select_from(Source).where(
+        due_condition(now_at), leases.lease_is_free(Source, now_at))) or 0
 
 
 def load_source_rows(session: Session, ids: Sequence[str]) -> dict[str, Source]:
@@ -52,18 +95,6 @@ def waiting_source_ids(session: Session, ids: Sequence[str], now_at: datetime
 
 def paused_source_ids(session: Session) -> set[str]:
     return set(session.scalars(select(Source.id).where(Source.paused.is_(True))))
-
-
-def due_source_ids(session: Session, specs: Sequence[SourceSpec], now_at: datetime) -> list[str]:
-    """Enabled, not paused, and whose next check time has come."""
-    wanted = {s.id for s in specs if s.enabled}
-    due = []
-    for row in session.scalars(select(Source).where(Source.id.in_(wanted))):
-        if row.paused:
-            continue
-        if row.next_check_at is None or row.next_check_at <= now_at:
-            due.append(row.id)
-    return sorted(due)
 
 
 def record_fetch_result(
@@ -94,6 +125,11 @@ def record_fetch_result(
     row.next_check_at = next_check_at
     row.paused = paused if result.outcome == "failed" else False
     row.updated_at = now_at
+    if result.outcome == "failed":
+        row.failing_since_at = row.failing_since_at or now_at
+    else:
+        row.failing_since_at = None
+    row.claimed_by = row.lease_expires_at = None  # fetched: its claim, if any, ends here
     return row
 
 

@@ -62,7 +62,7 @@ def save_item_text(session: Session, item_id: int, text: ItemTextRecord) -> bool
     stored."""
     values = {"title": text.title, "summary": text.summary, "body": text.body,
               "state": TextState(text.origin), "engine": text.engine,
-              "flags": list(text.flags)}
+              "flags": list(text.flags), "unknown_words": list(text.unknown)}
     result = session.execute(
         update(ItemText)
         .where(ItemText.item_id == item_id, ItemText.lang == text.lang,
@@ -92,13 +92,14 @@ def edit_item_text(session: Session, item_id: int, lang: str, *, by: str, title:
     again needs approving again); audited."""
     row = load_text(session, item_id, lang)
     if row is None:
-        row = ItemText(item_id=item_id, lang=lang, body="", flags=[], engine=None)
+        row = ItemText(item_id=item_id, lang=lang, body="", flags=[], unknown_words=[],
+                       engine=None)
         session.add(row)
     else:
         _check_version(row, expected_version, item_id, lang)
     now_at = datetime.now(UTC)
     before = row.state
-    row.title, row.summary, row.flags = title, summary, []
+    row.title, row.summary, row.flags, row.unknown_words = title, summary, [], []
     row.state = TextState.REVIEWED
     row.edited_by, row.edited_at = by, now_at
     row.reviewed_by, row.reviewed_at = by, now_at

@@ -4,9 +4,11 @@ The engine reads the installed packages (``metadata.json``, ``model/``, ``senten
 with argostranslate's own package reader, but translates a whole batch of sentences in one call
 to ``ctranslate2.Translator.translate_batch`` instead of argostranslate's one-text-at-a-time
 path, and never touches argostranslate's sentence splitters (Stanza and MiniSBD would download
-models): the translator splits sentences itself. A missing direct pair is translated through
-English. ``install_package`` installs a local ``.argosmodel`` file, or, when online, a package
-from the Argos index.
+models): the translator splits sentences itself. Decoding uses argostranslate's own settings
+(beam size, length penalty, device, threads), so a sentence comes out exactly as
+``argostranslate.translate.translate`` would give it (``tests/translate/test_argos.py`` checks
+it). A missing direct pair is translated through English. ``install_package`` installs a local
+``.argosmodel`` file, or, when online, a package from the Argos index.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from pipeline.translate.engines import (
 
 PIVOT = "en"
 LANGS = ("fr", "en", "es")
+ARGOS_LENGTH_PENALTY = 0.2
+"""The length penalty argostranslate decodes with: a constant in its
+``translate.apply_packaged_translation`` (not a setting), hence the pinned version range. With
+CTranslate2's default (1.0) most outputs differ from argostranslate's."""
 
 
 @dataclass
@@ -85,13 +91,14 @@ class ArgosEngine:
         self,
         packages_dirs: Sequence[Path] | None = None,
         *,
-        beam_size: int = 4,
+        beam_size: int | None = None,
         max_batch_size: int = 32,
         max_decoding_length: int = 256,
         max_input_length: int = 1024,
     ) -> None:
         self._dirs = list(packages_dirs) if packages_dirs is not None else None
         self.beam_size = beam_size
+        """None: argostranslate's setting (``ARGOS_BEAM_SIZE``, 4 by default)."""
         self.max_batch_size = max_batch_size
         self.max_decoding_length = max_decoding_length
         self.max_input_length = max_input_length
@@ -145,32 +152,44 @@ class ArgosEngine:
         tokens = [tokenizer.encode(" ".join(s.split())) for s in sentences]
         prefix = pkg.package.target_prefix
         self.batch_calls += 1
+        # Decoding as argostranslate's apply_packaged_translation does (one hypothesis); only the
+        # batching differs: many sentences per call, batched by examples.
         outputs = pkg.translator.translate_batch(
             tokens,
             target_prefix=[[prefix]] * len(tokens) if prefix else None,
-            beam_size=self.beam_size,
+            beam_size=self._beam_size(),
+            length_penalty=ARGOS_LENGTH_PENALTY,
             max_batch_size=self.max_batch_size,
             max_decoding_length=self.max_decoding_length,
             max_input_length=self.max_input_length,
             replace_unknowns=True,
         )
         texts = []
-        for output in outputs:
+        for output in outputs:  # argostranslate drops the prefix and the leading space
             text = tokenizer.decode(output.hypotheses[0])
             if prefix and text.startswith(prefix):
                 text = text[len(prefix):]
             texts.append(text.strip())
         return texts
 
+    def _beam_size(self) -> int:
+        if self.beam_size is not None:
+            return self.beam_size
+        from argostranslate import settings
+
+        return int(settings.beam_size)
+
     def _load(self, pkg: ArgosPackage) -> None:
         if pkg.translator is not None:
             return
         import ctranslate2
+        from argostranslate import settings
         from argostranslate.package import Package
 
         pkg.package = Package(pkg.path)
-        pkg.translator = ctranslate2.Translator(str(pkg.path / "model"), device="cpu",
-                                                compute_type="auto")
+        pkg.translator = ctranslate2.Translator(
+            str(pkg.path / "model"), device=settings.device, compute_type=settings.compute_type,
+            inter_threads=settings.inter_threads, intra_threads=settings.intra_threads)
 
 
 def install_package(path_or_name: str | Path, packages_dir: Path | None = None) -> Path:

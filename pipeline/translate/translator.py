@@ -227,6 +227,7 @@ def _item_from_results(results: list[SegmentResult], body: list[Piece],
         origin=TextState.NEEDS_TRANSLATION if needs else TextState.MACHINE,
         engine=engines[0] if engines else None,
         flags=merge_flags(*(r.flags for r in results)),
+        unknown=tuple(dict.fromkeys(word for r in results[:2] for word in r.unknown)),
     )
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -13,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from pipeline.app import App
 from pipeline.log import get_logger
 from pipeline.store.sessions import SessionPolicy
+from pipeline.web.archive import archive_route
 from pipeline.web.i18n import N_
 from pipeline.web.routing import BROKEN, NOT_FOUND, View, WebConfig, error_page
 from pipeline.web.security import CookiePolicy, SecurityHeadersMiddleware, origin_of
@@ -37,9 +40,10 @@ def check_views(views: tuple[View, ...]) -> None:
 
 
 def create_app(app: App, *, policy: SessionPolicy | None = None,
-               views: tuple[View, ...] = VIEWS) -> Starlette:
-    """The ASGI application serving ``views`` (every room by default). The database is
-    migrated here, before the first request."""
+               views: tuple[View, ...] = VIEWS, archive_dir: Path | None = None) -> Starlette:
+    """The ASGI application serving ``views`` (every room by default), and the web pages of
+    ``archive_dir`` under ``/archive/`` when given (the demo's). The database is migrated
+    here, before the first request."""
     app.engine  # noqa: B018 - migrate now, not from two request threads at once
     https = app.settings.base_url.startswith("https://")
     static = StaticFiles()
@@ -53,6 +57,8 @@ def create_app(app: App, *, policy: SessionPolicy | None = None,
 
     routes: list[BaseRoute] = [declared.route() for declared in views]
     routes.append(Route("/static/{path:path}", static_file, name="static"))
+    if archive_dir is not None:
+        routes.append(archive_route(archive_dir))
 
     def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

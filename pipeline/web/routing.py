@@ -165,6 +165,9 @@ class View:
     csrf: bool = True
     """False only for requests authenticated by a token in their URL (a one-click
     unsubscribe POST from a mail provider); the Origin check still applies."""
+    monitoring: bool = False
+    """Also open, for GET, to clients of the networks in ``PIPELINE_MONITORING_NETWORKS``
+    without an account (``/healthz`` and ``/metrics`` for a monitoring server)."""
 
     def route(self) -> Route:
         return Route(self.path, self.endpoint, methods=list(self.methods), name=self.name)
@@ -174,13 +177,15 @@ class View:
 
 
 def view(path: str, *, access: Access, methods: tuple[str, ...] = ("GET",),
-         name: str | None = None, csrf: bool = True) -> Callable[[ViewFunction], View]:
+         name: str | None = None, csrf: bool = True,
+         monitoring: bool = False) -> Callable[[ViewFunction], View]:
     """Declare a view: its path, methods and the one access rule that guards it."""
     if not isinstance(access, Action | Gate):
         raise TypeError(f"access must be an Action or a Gate, got {access!r}")
 
     def declare(func: ViewFunction) -> View:
-        return View(path, tuple(methods), access, name or func.__name__, func, csrf)
+        return View(path, tuple(methods), access, name or func.__name__, func, csrf,
+                    monitoring)
 
     return declare
 
@@ -243,10 +248,28 @@ def _guarded(config: WebConfig, target: View, request: Request, form: FormData |
     return response
 
 
+def from_monitoring_network(ctx: Ctx) -> bool:
+    """Whether the client is in one of ``PIPELINE_MONITORING_NETWORKS``."""
+    import ipaddress
+
+    from pipeline.settings import parse_networks
+
+    networks = ctx.app.settings.monitoring_networks
+    if not networks:
+        return False
+    try:
+        address = ipaddress.ip_address(ctx.client.ip)
+    except ValueError:
+        return False
+    return any(address in network
+               for network in parse_networks(networks, "PIPELINE_MONITORING_NETWORKS"))
+
+
 def _decide(ctx: Ctx, target: View) -> Response:
     request = ctx.request
     unsafe = request.method not in SAFE_METHODS
-    if target.access is not Gate.PUBLIC and ctx.visitor is None:
+    trusted = target.monitoring and not unsafe and from_monitoring_network(ctx)
+    if target.access is not Gate.PUBLIC and ctx.visitor is None and not trusted:
         return _sign_in_first(ctx)
     if unsafe and target.csrf:
         given = request.headers.get(CSRF_HEADER) or ctx.field(CSRF_FIELD, 200)
@@ -254,7 +277,7 @@ def _decide(ctx: Ctx, target: View) -> Response:
             ctx.config.cookies.csrf_name)
         if not tokens_match(expected, given):
             return error_page(ctx.config, request, ctx, 403, FORBIDDEN_TOKEN)
-    if isinstance(target.access, Action) and not ctx.can(target.access):
+    if isinstance(target.access, Action) and not ctx.can(target.access) and not trusted:
         return error_page(ctx.config, request, ctx, 403, FORBIDDEN_ROLE)
     try:
         return target.func(ctx)

@@ -17,7 +17,8 @@ from pipeline.errors import PipelineError
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (port 0: a free one), or a one-line error."""
+    """A socket listening on ``host:port`` (port 0: a free one), or a one-line error; the
+    address can be printed at once: what connects before the server runs waits for it."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -26,6 +27,7 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(2048)  # connections wait in the backlog until the server accepts them
     except OSError as exc:
         sock.close()
         raise PipelineError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

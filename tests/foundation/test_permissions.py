@@ -17,7 +17,7 @@ ALLOWED = {
     Role.APPROVER: {"read", "edit", "approve", "send", "export", "submit"},
     Role.AMBASSADOR: {"submit"},
     Role.ADMIN: {"read", "edit", "approve", "send", "export", "submit", "manage_users",
-                 "manage_sources", "manage_subscribers"},
+                 "manage_sources", "manage_subscribers", "operate"},
 }
 
 

@@ -1,5 +1,6 @@
-"""``pipeline demo`` as a new user meets it: its preview and the links of the editions it
-shows, a port already taken, and ``pipeline status`` run after it."""
+"""``pipeline demo`` as a new user meets it: the review app it serves with the account it
+prints, the links of the editions it wrote, a port already taken, and ``pipeline status``
+run after it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import http.client
 import re
 import socket
 from pathlib import Path
+
+import httpx
 
 from pipeline.records import LANGUAGES
 from tests.conftest import ServedDemo, run_pipeline
@@ -22,13 +25,44 @@ def fetch(port: int, path: str) -> tuple[int, str]:
         connection.close()
 
 
-def test_demo_prints_its_preview_address_and_serves_it(served_demo: ServedDemo) -> None:
-    assert f"preview: http://127.0.0.1:{served_demo.port}/" in served_demo.stdout
-    status, index = fetch(served_demo.port, "/")
-    assert status == 200
-    for kind in ("press-review", "newsletter"):
-        assert f'href="{kind}/fr.html"' in index
-        assert f'href="archive/{kind}/fr/index.html"' in index
+def signed_in(served_demo: ServedDemo) -> httpx.Client:
+    client = httpx.Client(base_url=f"http://127.0.0.1:{served_demo.port}",
+                          follow_redirects=False, timeout=30)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text)
+    assert token
+    done = client.post("/login", data={"name": served_demo.account,
+                                       "password": served_demo.password,
+                                       "csrf_token": token.group(1)})
+    assert done.status_code == 303, done.text
+    return client
+
+
+def test_demo_serves_the_review_app_with_the_account_it_prints(
+        served_demo: ServedDemo) -> None:
+    assert (f"review app: http://127.0.0.1:{served_demo.port}/  sign in as 'demo' with "
+            "password '") in served_demo.stdout
+    assert served_demo.account == "demo" and len(served_demo.password) >= 12
+    status, _ = fetch(served_demo.port, "/")
+    assert status == 303  # to the sign-in form
+    client = signed_in(served_demo)
+    start = client.get("/")
+    assert start.status_code == 200 and "Press Review" in start.text
+    edition = re.search(r'href="/editions/(\d+)"', start.text)
+    assert edition
+    review = client.get(f"/editions/{edition.group(1)}/translations?show=all")
+    assert review.status_code == 200
+    first = re.search(r'href="(/editions/\d+/translations/\d+)"', review.text)
+    assert first
+    side_by_side = client.get(first.group(1))
+    assert side_by_side.status_code == 200 and 'class="column"' in side_by_side.text
+    email = client.get(f"/editions/{edition.group(1)}/preview/fr/email")
+    assert email.status_code == 200 and '<html lang="fr"' in email.text
+    wrong = httpx.Client(base_url=f"http://127.0.0.1:{served_demo.port}")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', wrong.get("/login").text)
+    assert token
+    refused = wrong.post("/login", data={"name": "demo", "password": "not it",
+                                         "csrf_token": token.group(1)})
+    assert refused.status_code == 401
 
 
 def test_view_in_browser_links_resolve_on_the_preview(served_demo: ServedDemo) -> None:
@@ -59,7 +93,7 @@ def test_demo_refuses_a_taken_port_before_any_work(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1, done.stderr
     assert f"port {port}" in done.stderr
     assert "--port" in done.stderr and "--no-serve" in done.stderr
-    assert "preview:" not in done.stdout
+    assert "review app:" not in done.stdout
     assert not (tmp_path / "var").exists()  # refused before collecting anything
 
 

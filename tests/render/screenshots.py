@@ -2,8 +2,10 @@
 
 ``scripts/screenshots`` runs this module: the demo runs offline into a temporary folder, its
 editions are opened in headless Chromium (every request but the page's own file is refused)
-and the pictures are written into docs/screenshots/. The test suite never writes there:
-tests/render/test_browser.py takes the same pictures into a temporary folder.
+and the pictures are written into docs/screenshots/; then the review app is served over the
+demo's database and its translation review and preview are taken too
+(tests/web/screenshots.py). The test suite never writes there: tests/render/test_browser.py
+takes the same pictures into a temporary folder.
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ def main() -> None:
         demo_dir = run_demo(Path(work))
         browser = launch_browser(playwright)
         try:
-            for path in capture(demo_dir, DOCS, browser):
+            from tests.web.screenshots import capture_review
+
+            for path in [*capture(demo_dir, DOCS, browser),
+                         *capture_review(demo_dir, DOCS, browser)]:
                 print(path.relative_to(DOCS.parents[1]))
         finally:
             browser.close()

@@ -12,6 +12,7 @@ from pipeline.translate.apertium import ApertiumEngine
 from pipeline.translate.argos import ArgosEngine, install_package
 from pipeline.translate.engines import FLAG_GLOSSARY_VIOLATION, FLAG_NEEDS_TRANSLATION
 from pipeline.translate.glossary import Glossary
+from pipeline.translate.segment import split_sentences
 from pipeline.translate.translator import Translator
 
 from .conftest import read_tsv
@@ -115,3 +116,31 @@ def test_glossary_violations_are_flagged_with_a_model_that_drops_placeholders(
         terms = [m.target_text for m in glossary.find_terms(row["fr"], "fr", "en")]
         missing = any(term not in result.text for term in terms)
         assert (FLAG_GLOSSARY_VIOLATION in result.flags) == missing
+
+
+class _OneChunk:
+    """argostranslate's sentence splitter (MiniSBD) would download a model: here each text is
+    one chunk, as the engine receives one sentence per segment."""
+
+    def split_sentences(self, text: str) -> list[str]:
+        return [text]
+
+
+def test_batch_output_equals_argostranslate_on_the_same_model(
+    tmp_path: Path, tiny_packages: dict[str, Path]
+) -> None:
+    from argostranslate.package import Package
+    from argostranslate.translate import Language, PackageTranslation
+
+    rows = read_tsv("ntrex128.head30.en-fr-es.tsv") + read_tsv("glossary_sentences.tsv")
+    sentences = [part.text for row in rows for part in split_sentences(row["fr"], "fr")
+                 if part.text.strip()]
+    assert len(sentences) >= 40
+    installed = install_package(tiny_packages["fr-en"], tmp_path / "p")
+    reference = PackageTranslation(Language("fr", "French"), Language("en", "English"),
+                                   Package(installed))
+    reference.sentencizer = _OneChunk()  # type: ignore[assignment]
+    expected = [reference.translate(sentence) for sentence in sentences]
+
+    results = ArgosEngine([tmp_path / "p"]).translate_batch(sentences, "fr", "en")
+    assert [r.text for r in results] == expected

@@ -1,5 +1,6 @@
-"""A real web app over a real SQLite file: one account per role, three editions (one with
-hostile titles), in-process clients (Starlette's TestClient) and, for the browser tests, the
+"""A real web app over a real SQLite file: one account per role, a week of stored items
+(tests/web/newsroom.py) and three editions drafted from them (one with a hostile title),
+in-process clients (Starlette's TestClient) and, for the browser tests, the
 app served by uvicorn on 127.0.0.1 and one headless Chromium for the whole session."""
 
 from __future__ import annotations
@@ -7,23 +8,26 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from pipeline.app import App
-from pipeline.draft import draft_newsletter, draft_press_review, plan_to_json
-from pipeline.records import LanguageState
 from pipeline.settings import Settings
-from pipeline.store.models import Base, Edition
+from pipeline.states import Role, SubmissionKind, TokenPurpose
+from pipeline.store.accounts import find_user
+from pipeline.store.invitations import add_link
+from pipeline.store.models import Base
+from pipeline.store.submissions import add_submission
 from pipeline.store.users import add_user
 from pipeline.web.app import create_app
-from tests.render.fixtures import load_fixture, make_candidates, make_events, make_texts
+from tests.web.newsroom import store_week
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {"editor": None, "approver": None, "ambassador": "africa", "admin": None}
@@ -67,49 +71,54 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/account").text)
 
 
-def _editions() -> list[Edition]:
-    data = load_fixture()
-    candidates = [replace(c, item_id=str(100 + i), story_id=str(100 + i))
-                  for i, c in enumerate(make_candidates(data))]
-    first = candidates[0]
-    hostile = dict(first.texts)
-    hostile["en"] = replace(hostile["en"], title=HOSTILE_TITLE)
-    candidates[0] = replace(first, texts=hostile)
-    since_at = datetime.fromisoformat(data["period"]["since_at"])
-    until_at = datetime.fromisoformat(data["period"]["until_at"])
-    review = draft_press_review(candidates, since_at=since_at, until_at=until_at)
-    newsletter = draft_newsletter(
-        candidates, make_events(data), since_at=since_at,
-        until_at=datetime.fromisoformat(data["period"]["newsletter_until_at"]),
-        editorial=make_texts(data["editorial"]))
-    now_at = datetime.now(UTC)
-    state = {"fr": LanguageState(),
-             "en": LanguageState(unreviewed=("101", "102")),
-             "es": LanguageState(missing=("103",))}
-    return [
-        Edition(kind="press-review", period_start_at=review.period_start_at,
-                period_end_at=review.period_end_at, status="draft", language_state=state,
-                plan=plan_to_json(review), updated_at=now_at),
-        Edition(kind="newsletter", period_start_at=newsletter.period_start_at,
-                period_end_at=newsletter.period_end_at, status="approved",
-                plan=plan_to_json(newsletter), approved_by="approver", approved_at=now_at),
-        Edition(kind="press-review", period_start_at=review.period_start_at - timedelta(7),
-                period_end_at=review.period_end_at - timedelta(7), status="sent",
-                plan=plan_to_json(review), sent_at=now_at),
-    ]
+SECRET_KEY = "a test secret key that is long enough"
+SOURCES_TOML = """# The test site's sources: the sources page must keep this comment.
+
+[[sources]]
+id = "local-feed"  # and this one
+name = "Local feed"
+url = "http://127.0.0.1:9/feed.xml"
+lang = "en"
+"""
+FIXED_IDS = {"user": 5, "submission": 1, "invitation": 1}
+"""Rows every test site has (tests/web/routes.py names them in its addresses): an account
+to administer (``target``, an editor), a submission of the ambassador, a pending
+invitation."""
 
 
-def make_site(folder: Path) -> Site:
-    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}")
+def make_site(folder: Path, **settings_values: Any) -> Site:
+    (folder / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
+    values = {"secret_key": SECRET_KEY, "sources_path": folder / "sources.toml",
+              "loopback_only": True, "allow_private_addresses": True, **settings_values}
+    settings = Settings(var_dir=folder, database_url=f"sqlite:///{folder / 'web.sqlite3'}",
+                        **values)
     app = App(settings)
     with app.session() as db:
         for role, region in ACCOUNTS.items():
             add_user(db, role, role, PASSWORD, region)
-        editions = _editions()
-        db.add_all(editions)
+        ids = store_week(db, HOSTILE_TITLE)
+        target = add_user(db, "target", "editor", PASSWORD)
         db.flush()
-        ids = {f"{e.kind}/{e.status}": e.id for e in editions}
+        ambassador = find_user(db, "ambassador")
+        assert ambassador is not None
+        submission = add_submission(db, user_id=ambassador.id, region="africa",
+                                    kind=SubmissionKind.TEXT, title="A seed bank in Kenya",
+                                    text="Farmers keep their seeds.", lang="en")
+        invitation = add_link(db, nonce="fixed-nonce", purpose=TokenPurpose.INVITE,
+                              name="invited", email="invited@example.org",
+                              role=Role.AMBASSADOR, region="asia", language="fr",
+                              user_id=None, created_by="admin", now_at=datetime.now(UTC),
+                              expires_at=datetime.now(UTC) + timedelta(days=7))
+        assert {"user": target.id, "submission": submission.id,
+                "invitation": invitation.id} == FIXED_IDS
     return Site(app, create_app(app), ids)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_logging() -> None:
+    """Views run jobs, and jobs log: a logger that another test module configured to write
+    into its own captured (now closed) stream must not fail them."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,11 @@ THROTTLED = N_("Too many failed attempts. Wait a quarter of an hour, then try ag
 
 
 def home_for(actor: Actor) -> str:
-    """Where a person lands after signing in (an ambassador has no editions to read)."""
-    return "/" if actor.can(Action.READ) else "/account"
+    """Where a person lands after signing in (an ambassador has no editions to read: the
+    portal)."""
+    if actor.can(Action.READ):
+        return "/"
+    return "/portal" if actor.can(Action.SUBMIT) else "/account"
 
 
 @view("/login", access=Gate.PUBLIC, name="login")

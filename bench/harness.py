@@ -1,0 +1,130 @@
+"""What every benchmark shares: pairs of runs, CPU time beside wall time, the load average, and
+the figures handed to the final table of ``bench/run``.
+
+A benchmark compares our code with the baseline a user would otherwise pick, in the same run:
+``run_pairs`` alternates the two (ours first in even pairs, the baseline first in odd ones, so a
+load change hits both), and the figure is the median of the per-pair ratios. CPU time is the
+process's own (all threads) plus that of the child processes that ended during the run.
+
+``report`` prints one figure and, when ``bench/run`` set ``BENCH_RESULTS``, appends it to that
+file as one JSON line; ``bench/summary.py`` turns the file into the final table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process (every thread) and of its reaped child processes."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def measure(work: Callable[[], Any]) -> tuple[Sample, Any]:
+    cpu, wall = cpu_now(), time.perf_counter()
+    result = work()
+    return Sample(time.perf_counter() - wall, cpu_now() - cpu), result
+
+
+@dataclass
+class Pairs:
+    """Samples of our side and of the baseline, one of each per pair."""
+
+    ours: list[Sample] = field(default_factory=list)
+    base: list[Sample] = field(default_factory=list)
+
+    def speedups(self) -> list[float]:
+        return [b.wall / o.wall for o, b in zip(self.ours, self.base, strict=True)]
+
+    def cpu_speedups(self) -> list[float]:
+        return [b.cpu / max(o.cpu, 1e-9) for o, b in zip(self.ours, self.base, strict=True)]
+
+    @property
+    def speedup(self) -> float:
+        """Median over the pairs of baseline wall time / our wall time."""
+        return statistics.median(self.speedups())
+
+    @property
+    def cpu_speedup(self) -> float:
+        return statistics.median(self.cpu_speedups())
+
+    def ours_median(self) -> Sample:
+        return Sample(statistics.median(s.wall for s in self.ours),
+                      statistics.median(s.cpu for s in self.ours))
+
+    def base_median(self) -> Sample:
+        return Sample(statistics.median(s.wall for s in self.base),
+                      statistics.median(s.cpu for s in self.base))
+
+    def describe(self, ours: str = "ours", base: str = "baseline") -> str:
+        o, b = self.ours_median(), self.base_median()
+        low, high = min(self.speedups()), max(self.speedups())
+        return (f"{ours}: {o.wall:.3f} s wall, {o.cpu:.3f} s CPU | {base}: {b.wall:.3f} s wall, "
+                f"{b.cpu:.3f} s CPU | speed-up {self.speedup:.2f}x wall ({low:.2f}-{high:.2f}), "
+                f"{self.cpu_speedup:.2f}x CPU, median of {len(self.ours)} pairs")
+
+
+def run_pairs(ours: Callable[[], Any], baseline: Callable[[], Any], pairs: int = 5, *,
+              before: Callable[[], Any] | None = None,
+              check: Callable[[str, Any], None] | None = None) -> Pairs:
+    """``pairs`` interleaved runs of each; ``before`` runs untimed before every run (to reset a
+    database, say), ``check(side, result)`` after it."""
+    result = Pairs()
+    for index in range(pairs):
+        order = [("ours", ours), ("base", baseline)]
+        if index % 2:
+            order.reverse()
+        for side, work in order:
+            if before is not None:
+                before()
+            sample, value = measure(work)
+            if check is not None:
+                check(side, value)
+            (result.ours if side == "ours" else result.base).append(sample)
+    return result
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def note_load(when: str) -> str:
+    load = load_average()
+    print(f"load average ({when}): {load} on {os.cpu_count()} cores", flush=True)
+    return load
+
+
+def report(figure: str, measured: str, target: str = "—", met: bool | None = None,
+           value: float | None = None) -> None:
+    """One figure of the final table: what was measured, its target, and whether it is met
+    (None: no target, the figure is there for information)."""
+    bench = Path(sys.argv[0]).stem
+    mark = "—" if met is None else ("met" if met else "NOT MET")
+    print(f"FIGURE [{bench}] {figure}: {measured} (target {target}: {mark})", flush=True)
+    path = os.environ.get("BENCH_RESULTS")
+    if path:
+        record = {"bench": bench, "figure": figure, "measured": measured, "target": target,
+                  "met": met, "value": value, "load": load_average()}
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
