@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 SECRET_FIELDS = frozenset({"secret_key", "smtp_url"})
 DEFAULT_JOB_TIME_LIMITS: dict[str, int] = {
     "collect": 1800, "process": 3600, "press-review": 1800, "newsletter": 1800,
-    "send": 6 * 3600, "bounces": 900, "purge": 1800, "backup": 3600, "notify": 600}
+    "send": 6 * 3600, "bounces": 900, "purge": 1800, "backup": 3600, "notify": 600,
+    "submissions": 1800, "digest": 900}
 """Seconds each scheduled job may run before it is stopped and recorded failed."""
 SCHEDULE_OFF = "off"
 """A schedule set to this never fires its job."""
@@ -97,6 +98,10 @@ class Settings:
     purge_schedule: str = field(default="30 3 * * *", metadata={"cron": True})
     backup_schedule: str = field(default="0 2 * * *", metadata={"cron": True})
     notify_schedule: str = field(default="*/15 * * * *", metadata={"cron": True})
+    submissions_schedule: str = field(default="*/10 * * * *", metadata={"cron": True})
+    """Catching up on the ambassadors' submissions (the web app processes each on arrival)."""
+    digest_schedule: str = field(default="0 16 * * fri", metadata={"cron": True})
+    """Each ambassador's weekly digest."""
     """Looks for what the team must be told (failing sources and jobs, finished or stopped
     sends) and sends the notifications still waiting."""
     job_time_limits: str = field(default="", metadata={"job_limits": True})

@@ -31,6 +31,7 @@ FAST_SCHEDULES: dict[str, Any] = {
     "press_review_schedule": "0 */2 * * * *", "newsletter_schedule": "30 */5 * * * *",
     "send_schedule": "off", "bounces_schedule": "off", "purge_schedule": "off",
     "backup_schedule": "0 */10 * * * *", "notify_schedule": "50 * * * * *",
+    "submissions_schedule": "off", "digest_schedule": "off",
 }
 
 

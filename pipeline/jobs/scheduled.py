@@ -17,6 +17,9 @@ purge          03:30 daily                    removes what the retention setting
 backup         02:00 daily                    one backup file per day, the oldest removed
 notify         every 15 minutes               tells the team what went wrong (one
                                               notification per key)
+submissions    every 10 minutes               collects, classifies and translates what the
+                                              ambassadors sent (submissions are claimed)
+digest         Friday 16:00                   each ambassador's week, once per ISO week
 =============  =============================  ================================================
 
 Times are in the team's time zone (``PIPELINE_TIMEZONE``). Targets import their stages when
@@ -44,6 +47,8 @@ JOBS: tuple[tuple[str, str, str, str], ...] = (
     ("purge", "purge_schedule", "purge", "purge"),
     ("backup", "backup_schedule", "backup", "backup"),
     ("notify", "notify_schedule", "notify", "notify"),
+    ("submissions", "submissions_schedule", "process_submissions", "submissions"),
+    ("digest", "digest_schedule", "send_digests", "ambassador digest"),
 )
 
 
@@ -224,6 +229,23 @@ def notify(app: App) -> None:
     from pipeline.jobs.notifications import watch_and_notify
 
     watch_and_notify(app)
+
+
+# --- the ambassadors ---------------------------------------------------------------------------
+
+def process_submissions(app: App) -> None:
+    """Catch up on submissions the web app received and did not finish (after a restart)."""
+    from pipeline.jobs import submissions
+
+    submissions.process_submissions(app)
+
+
+def send_digests(app: App) -> None:
+    """Each ambassador's weekly digest (the digests table makes a second firing send none)."""
+    from pipeline.jobs.digests import send_ambassador_digests
+    from pipeline.permissions import SYSTEM
+
+    send_ambassador_digests(app, SYSTEM)
 
 
 __all__ = ["JOBS", "SchedulePeriod", "draft_scheduled", "job_named", "scheduled_jobs",

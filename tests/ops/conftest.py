@@ -18,7 +18,7 @@ from pipeline.store.models import Classification, Item, ItemText, Source
 
 SCHEDULES = ("collect_schedule", "process_schedule", "press_review_schedule",
              "newsletter_schedule", "send_schedule", "bounces_schedule", "purge_schedule",
-             "backup_schedule", "notify_schedule")
+             "backup_schedule", "notify_schedule", "submissions_schedule", "digest_schedule")
 
 
 def ops_settings(folder: Path, **values: Any) -> Settings:

@@ -105,7 +105,7 @@ def test_status_lists_every_job_with_its_schedule_and_last_result(tmp_path: Path
     jobs = done.stdout.split("Jobs (times in America/Bogota)\n", 1)[1].splitlines()
     assert [line.split()[0] for line in jobs] == [
         "collect", "process", "press-review", "newsletter", "send", "bounces", "purge",
-        "backup", "notify"]
+        "backup", "notify", "submissions", "digest"]
     assert jobs[0].startswith("  collect       */5 * * * *     next ")
     assert jobs[0].endswith("last ok 0s ago") or "last ok" in jobs[0]
     assert jobs[1].endswith("never run") and jobs[7] == "  backup        off"
