@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from pipeline.app import App
 from pipeline.draft import draft_press_review, plan_to_json
@@ -27,8 +28,9 @@ from pipeline.jobs.subscribers import import_subscribers
 from pipeline.permissions import SYSTEM
 from pipeline.records import LANGUAGES
 from pipeline.settings import Settings
-from pipeline.store.models import Edition
+from pipeline.store.models import Edition, Item
 from tests.render.fixtures import load_fixture, make_candidates
+from tests.web.items import store_items
 
 SECRET = "a test secret key, long enough"
 BASE_URL = "https://news.example.org"
@@ -191,6 +193,8 @@ def add_edition(app: App, *, title: str | None = None) -> int:
                           plan=plan_to_json(plan), language_state={})
         db.add(edition)
         db.flush()
+        stored = set(db.scalars(select(Item.id)))  # a second edition reuses the first's items
+        store_items(db, [c for c in candidates if int(c.item_id) not in stored], edition)
         edition_id = edition.id
     approve(app, SYSTEM, edition_id, accept_machine=True)
     return edition_id

@@ -18,7 +18,7 @@ from pipeline.jobs.send import pause_sending, send_edition
 from pipeline.permissions import SYSTEM
 from pipeline.signing import Purpose, read_link_token, read_verp
 from pipeline.states import DeliveryStatus, EditionStatus, SubscriberStatus
-from pipeline.store.models import Delivery, Edition, Subscriber
+from pipeline.store.models import Delivery, Edition, ItemText, Subscriber
 from tests.conftest import run_pipeline
 from tests.deliver.conftest import (
     SECRET,
@@ -242,10 +242,10 @@ def test_command_refuses_what_may_not_be_sent(tmp_path: Path, smtp: SmtpServer) 
     edition_id = add_edition(app)
     add_subscribers(app, 3)
     env = settings_env(settings)
-    with app.session() as db:  # edited after approval: the content hash no longer matches
-        edition = db.get(Edition, edition_id)
-        assert edition is not None
-        edition.editorial = {"en": {"title": "Added after approval"}}
+    with app.session() as db:  # edited after approval, behind the jobs' back: the content
+        text = db.scalars(select(ItemText).where(ItemText.lang == "en")).first()  # hash differs
+        assert text is not None
+        text.title = "Changed after approval"
     changed = run_pipeline(["send", str(edition_id)], cwd=tmp_path, env=env)
     assert changed.returncode == 1
     assert changed.stderr.strip().splitlines() == [
