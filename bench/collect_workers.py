@@ -32,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 from collect_fetch import serve  # the same hosts as the collection benchmark
+from harness import report
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / ".venv" / "bin" / "pipeline"
@@ -191,6 +192,10 @@ def main() -> None:
         print(f"| {workers} | {wall:.2f} | {count / wall:.0f} | {items / wall:.0f} | "
               f"{base / wall:.2f}x | {cpu:.1f} | {pg_cpu:.1f} | "
               f"{(cpu + pg_cpu) / count * 1000:.1f} ms | {load:.1f} |")
+        if workers > 1:
+            report(f"collection with {workers} workers vs 1 on one PostgreSQL, {count} feeds",
+                   f"{base / wall:.2f}x the throughput ({os.cpu_count()} cores, load {load:.1f})",
+                   value=base / wall)
 
 
 if __name__ == "__main__":

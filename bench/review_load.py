@@ -46,6 +46,9 @@ import httpx
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "bench"))
+
+from harness import report  # noqa: E402
 
 from pipeline.app import App  # noqa: E402
 from pipeline.draft import Candidate, LocalText, draft_press_review, plan_to_json  # noqa: E402
@@ -349,6 +352,12 @@ def main() -> None:
     print()
     print(f"sign-in (argon2, one at a time before the clock starts): median "
           f"{med(sessions, 'sign_in') * 1000:.0f} ms")
+    errors = sum(len(run["errors"]) for run in sessions)  # type: ignore[arg-type,misc]
+    p95 = med(sessions, "p95")
+    report(f"{args.reviewers} reviewers at once on pipeline serve: errors and p95",
+           f"{errors} errors, p95 {p95 * 1000:.0f} ms "
+           f"({p95 / med(baselines, 'p95'):.2f}x the start page's)",
+           "no error, p95 <= 400 ms", errors == 0 and p95 <= 0.400, p95 * 1000)
     failed = [e for run in sessions for e in run["errors"]][:5]  # type: ignore[attr-defined]
     if failed:
         print("errors:", *failed, sep="\n  ")

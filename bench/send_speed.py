@@ -41,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import report
 
 from pipeline.draft import Candidate, LocalText, draft_press_review, plan_to_json
 from pipeline.records import LANGUAGES, REGIONS, THEMES
@@ -82,7 +85,7 @@ def free_port() -> int:
 
 # --- the edition and the subscribers ---------------------------------------------------------
 
-def make_plan() -> Any:
+def make_candidates() -> list[Candidate]:
     summary = ("Farmers who keep their soils covered store more organic carbon, hold more water "
                "and lose less earth to erosion, a study of ten years of field trials shows.")
     candidates = [Candidate(
@@ -93,7 +96,11 @@ def make_plan() -> Any:
         texts={lang: LocalText(f"Story {n}: cover crops and soil carbon in region {n % 7}",
                                summary, TextState.REVIEWED) for lang in LANGUAGES},
         outlets_count=1 + n % 4) for n in range(30)]
-    return draft_press_review(candidates, since_at=SINCE, until_at=UNTIL)
+    return candidates
+
+
+def make_plan() -> Any:
+    return draft_press_review(make_candidates(), since_at=SINCE, until_at=UNTIL)
 
 
 def make_database(folder: Path, count: int, env: dict[str, str]) -> int:
@@ -105,6 +112,7 @@ def make_database(folder: Path, count: int, env: dict[str, str]) -> int:
     from pipeline.permissions import SYSTEM
     from pipeline.settings import load_settings
     from pipeline.store.models import Edition, Subscriber
+    from tests.web.items import store_items  # the test suite's: items, texts, placements
 
     app = App(load_settings(env))
     plan = make_plan()
@@ -114,6 +122,7 @@ def make_database(folder: Path, count: int, env: dict[str, str]) -> int:
                           plan=plan_to_json(plan), language_state={})
         db.add(edition)
         db.flush()
+        store_items(db, make_candidates(), edition)  # an edition's content is its rows
         edition_id = edition.id
     now_at = datetime.now(UTC)
     with app.engine.begin() as connection:
@@ -278,6 +287,12 @@ def main() -> None:
             print(f"| {label} | {wall:.2f} | {cpu:.2f} | {n / wall:.0f} |")
         print(f"(c) vs (a): {ratios_ac:.1f}x faster (target >= 10x); "
               f"(c) vs (b): {ratios_cb:.2f}x the floor's time (target <= 2x)")
+        report(f"pipeline send vs a connection per message, {n} messages",
+               f"{ratios_ac:.1f}x faster (wall; CPU {medians['a'][1]:.1f} s vs "
+               f"{medians['c'][1]:.1f} s)", ">= 10x", ratios_ac >= 10, ratios_ac)
+        report(f"pipeline send vs the floor (one pre-built message, one connection), {n}",
+               f"{ratios_cb:.2f}x the floor's time", "<= 2x", ratios_cb <= 2, ratios_cb)
+        peaks: dict[int, float] = {}
         for size in [int(s) for s in args.memory.split(",") if s]:
             folder = scratch / f"memory{size}"
             folder.mkdir()
@@ -289,6 +304,13 @@ def main() -> None:
             check(size, f"memory {size}")
             print(f"peak memory of pipeline send, {size} subscribers: {rss / 1024:.0f} MB "
                   f"(wall {wall:.1f} s, CPU {cpu:.1f} s)", flush=True)
+            peaks[size] = rss / 1024
+        if len(peaks) >= 2:
+            small, large = min(peaks), max(peaks)
+            growth = peaks[large] / peaks[small]
+            report(f"peak memory of pipeline send, {small:,} → {large:,} subscribers",
+                   f"{peaks[small]:.0f} MB → {peaks[large]:.0f} MB ({growth:.2f}x)",
+                   "flat (<= 1.25x)", growth <= 1.25, growth)
     finally:
         server.terminate()
         shutil.rmtree(scratch, ignore_errors=True)

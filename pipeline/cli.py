@@ -408,21 +408,22 @@ def schedule(app: App) -> None:
 
 
 @cli.command()
-@click.option("--only", "kinds", multiple=True, type=click.Choice(["collect", "process"]),
+@click.option("--only", "kinds", multiple=True,
+              type=click.Choice(["collect", "process", "send"]),
               help="Only this kind of work (repeatable). Default: all.")
 @pass_app
 def worker(app: App, kinds: tuple[str, ...]) -> None:
-    """Share collection and processing with every other worker on the same database (any
-    number, on any number of hosts with PostgreSQL): claim due sources and new items,
-    work, repeat; wait when there is nothing to do. Ctrl-C or SIGTERM finishes the
-    current batch and stops."""
+    """Share collection, processing and sending with every other worker on the same database
+    (any number, on any number of hosts with PostgreSQL): claim due sources, new items and
+    the deliveries of editions being sent, work, repeat; wait when there is nothing to do.
+    Ctrl-C or SIGTERM finishes the current batch and stops."""
     from pipeline.jobs.worker import WORK_KINDS, run_worker
     from pipeline.signals import stop_on_signals
 
     with stop_on_signals() as stop:
         report = run_worker(app, kinds or WORK_KINDS, stop)
     click.echo(f"worker stopped: {report.sources} sources collected, {report.items} items "
-               "processed")
+               f"processed, {report.messages} messages sent")
 
 
 # --- demo ----------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from typing import Any, Literal
 from pipeline.states import TextState
 
 LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
+ENGINE_NAMES: tuple[str, ...] = ("argos", "apertium")
+"""The translation engines the pipeline knows (settings name them; pipeline.translate builds
+them)."""
 """The three publication languages, in the Initiative's order."""
 
 THEMES: tuple[str, ...] = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,6 +248,15 @@ def section_ids() -> tuple[str, ...]:
     return (*THEMES, "other")
 
 
+def check_engine_names(names: Sequence[str], where: str) -> None:
+    from pipeline.records import ENGINE_NAMES
+
+    unknown = [name for name in names if name not in ENGINE_NAMES]
+    if unknown:
+        raise ConfigError(f"unknown translation engine {unknown[0]!r}; expected "
+                          f"{' or '.join(ENGINE_NAMES)}", path=where)
+
+
 def parse_pair_engines(value: str) -> dict[tuple[str, str], tuple[str, ...]]:
     """``fr-en=apertium; en-es=argos,apertium`` → {("fr", "en"): ("apertium",), …}."""
     pairs: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -341,9 +350,13 @@ def check_settings(settings: Settings, defaults: Settings, *, origins: Mapping[s
             parse_networks(value, where)
     if "translation_pairs" in origins:
         try:
-            parse_pair_engines(settings.translation_pairs)
+            pairs = parse_pair_engines(settings.translation_pairs)
         except ConfigError as exc:
             raise ConfigError(str(exc), path=origins["translation_pairs"]) from None
+        check_engine_names([n for names in pairs.values() for n in names],
+                           origins["translation_pairs"])
+    if "translation_engines" in origins:
+        check_engine_names(settings.translation_engines, origins["translation_engines"])
     if "glossary_path" in origins and not settings.glossary_path.is_file():
         raise ConfigError(f"glossary file not found: {settings.glossary_path}",
                           path=origins["glossary_path"])

@@ -97,19 +97,8 @@ def to_candidate(row: PeriodItem, spec: SourceSpec | None) -> Candidate:
     """A stored item of the period as the draft stage sees it."""
     kind = "initiative" if row.themes[:1] == ("initiative",) else SECTION_KIND[
         spec.section if spec else "press"]
-    return Candidate(
-        item_id=str(row.item_id),
-        story_id=f"s{row.story_id}" if row.story_id else f"i{row.item_id}",
-        source_name=row.source_name, url=row.url, original_lang=row.original_lang,
-        published_at=row.published_at, relevant=row.relevant, themes=row.themes,
-        regions=row.regions,
-        texts={lang: LocalText.from_item_text(text) for lang, text in row.texts.items()},
-        outlets_count=1 + len(row.siblings),
-        also_in=tuple(AlsoIn(s.lang, s.url, s.publisher) for s in row.siblings
-                      if s.lang != row.original_lang),
-        kind=kind,  # type: ignore[arg-type]
-        source_weight=1.2 if spec and spec.relevance == "always" else 1.0,
-        collected_at=row.fetched_at)
+    return replace(stored_candidate(row), kind=kind,  # type: ignore[arg-type]
+                   source_weight=1.2 if spec and spec.relevance == "always" else 1.0)
 
 
 def load_events(path: Path) -> tuple[Event, ...]:

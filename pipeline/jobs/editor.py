@@ -31,7 +31,7 @@ from pipeline.store import blocks as stored_blocks
 from pipeline.store import entries as placements
 from pipeline.store.blocks import NewText
 from pipeline.store.candidates import load_items
-from pipeline.store.editions import move_edition
+from pipeline.store.editions import lock_edition, move_edition
 from pipeline.store.listings import find_edition
 from pipeline.store.models import Edition
 
@@ -65,9 +65,7 @@ def changing_edition(app: App, actor: Actor, edition_id: int, what: str
     """A transaction changing one edition's content (see the module docstring)."""
     require(actor, Action.EDIT)
     with app.session() as session:
-        edition = placements.lock_edition(session, edition_id)
-        if edition is None:
-            raise EditionError(f"no edition with id {edition_id}")
+        edition = lock_edition(session, edition_id)
         check_open(edition)
         yield session, edition
         after_change(app, session, edition, actor, what)

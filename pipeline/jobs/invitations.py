@@ -28,10 +28,11 @@ from pipeline.errors import (
     PipelineError,
 )
 from pipeline.jobs.accounts import Client, Visitor, open_session
-from pipeline.letters import Letter, check_address, compose_link_letter, send_letter
+from pipeline.jobs.people import check_form_address, check_role_region
+from pipeline.letters import Letter, compose_link_letter, send_letter
 from pipeline.passwords import MAX_PASSWORD, MIN_PASSWORD, hash_password
 from pipeline.permissions import Action, Actor, require
-from pipeline.records import LANGUAGES, REGIONS
+from pipeline.records import LANGUAGES
 from pipeline.states import Role, TokenPurpose
 from pipeline.store.accounts import find_user, get_user_by_id, set_password_hash
 from pipeline.store.audit import record_audit
@@ -118,17 +119,8 @@ def invite(app: App, actor: Actor, *, name: str, email: str, role: str,
     """Invite a person by email (audited); the account is made when they set a password."""
     require(actor, Action.MANAGE_USERS)
     name = check_account_name(name)
-    try:
-        address = check_address(email)
-    except ConfigError:
-        raise FormError("expected an email address", path="email", code="email") from None
-    if role not in set(Role):
-        raise FormError(f"expected one of {', '.join(Role)}", path="role", code="role")
-    region = region or None
-    if region is not None and region not in REGIONS:
-        raise FormError(f"expected one of {', '.join(REGIONS)}", path="region", code="region")
-    if role == Role.AMBASSADOR and region is None:
-        raise FormError("an ambassador needs a region", path="region", code="region")
+    address = check_form_address(email)
+    region = check_role_region(role, region)
     language = language if language in LANGUAGES else None
     now_at = now_at or datetime.now(UTC)
     _serializer(app)  # no key: refused before anything is stored

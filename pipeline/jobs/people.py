@@ -25,11 +25,8 @@ from pipeline.store.people import (
 from pipeline.store.sessions import delete_user_sessions
 
 
-def change_account(app: App, actor: Actor, user_id: int, *, role: str, region: str | None,
-                   email: str | None) -> None:
-    """Set an account's role, region and address (an ambassador needs a region; other roles
-    have none)."""
-    require(actor, Action.MANAGE_USERS)
+def check_role_region(role: str, region: str | None) -> str | None:
+    """A known role, a known region or none, and a region for an ambassador: the region."""
     if role not in set(Role):
         raise FormError(f"expected one of {', '.join(Role)}", path="role", code="role")
     region = region or None
@@ -37,14 +34,26 @@ def change_account(app: App, actor: Actor, user_id: int, *, role: str, region: s
         raise FormError(f"expected one of {', '.join(REGIONS)}", path="region", code="region")
     if role == Role.AMBASSADOR and region is None:
         raise FormError("an ambassador needs a region", path="region", code="region")
+    return region
+
+
+def check_form_address(email: str) -> str:
+    """One bare address, or a form error naming the field."""
+    try:
+        return check_address(email)
+    except ConfigError:
+        raise FormError("expected an email address", path="email", code="email") from None
+
+
+def change_account(app: App, actor: Actor, user_id: int, *, role: str, region: str | None,
+                   email: str | None) -> None:
+    """Set an account's role, region and address (an ambassador needs a region; other roles
+    have none)."""
+    require(actor, Action.MANAGE_USERS)
+    region = check_role_region(role, region)
     if role != Role.AMBASSADOR:
         region = None
-    address = None
-    if email and email.strip():
-        try:
-            address = check_address(email)
-        except ConfigError:
-            raise FormError("expected an email address", path="email", code="email") from None
+    address = check_form_address(email) if email and email.strip() else None
     with app.session() as db:
         user = lock_user(db, user_id)
         if user is None:

@@ -25,6 +25,7 @@ from pipeline.records import REGIONS, THEMES
 from pipeline.store import entries as placements
 from pipeline.store.candidates import load_items
 from pipeline.store.comments import MAX_COMMENT, add_comment
+from pipeline.store.editions import lock_edition
 from pipeline.store.inbox import Labels, find_open_edition, load_labels
 from pipeline.store.listings import find_edition
 from pipeline.store.processing import correct_classification
@@ -111,8 +112,7 @@ def _leave_open_editions(app: App, session: Session, actor: Actor, item_ids: Seq
     """Take these items out of every edition still open to changes; returns those editions."""
     left = []
     for edition_id in placements.open_editions_holding(session, item_ids):
-        edition = placements.lock_edition(session, edition_id)
-        assert edition is not None
+        edition = lock_edition(session, edition_id)
         for item_id in item_ids:
             placements.remove_item(session, edition_id, item_id, by=actor.name)
         after_change(app, session, edition, actor, "items rejected")
@@ -157,9 +157,8 @@ def correct_labels(app: App, actor: Actor, item_id: int, *, relevant: bool,
             _leave_open_editions(app, session, actor, [item_id])
         else:
             for edition_id in placements.open_editions_holding(session, [item_id]):
-                edition = placements.lock_edition(session, edition_id)
-                if edition is not None:
-                    after_change(app, session, edition, actor, "labels corrected")
+                edition = lock_edition(session, edition_id)
+                after_change(app, session, edition, actor, "labels corrected")
 
 
 def comment_item(app: App, actor: Actor, item_id: int, body: str, *,

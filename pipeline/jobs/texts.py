@@ -10,6 +10,8 @@ transaction.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from pipeline.app import App
@@ -20,12 +22,14 @@ from pipeline.jobs.editor import after_change
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES
 from pipeline.states import TextState
-from pipeline.store.entries import lock_edition, open_editions_holding
+from pipeline.store.audit import record_audit
+from pipeline.store.editions import lock_edition
+from pipeline.store.entries import open_editions_holding
 from pipeline.store.memory import SqlTranslationMemory
 from pipeline.store.models import ItemText
 from pipeline.store.review import load_item_texts
 from pipeline.store.texts import edit_item_text, load_text, set_text_state
-from pipeline.translate import remember_correction
+from pipeline.translate import export_tmx, import_tmx, remember_correction, remember_entries
 
 STATE_ACTIONS = {TextState.NEEDS_EDITING: Action.EDIT, TextState.REVIEWED: Action.EDIT,
                  TextState.APPROVED: Action.APPROVE}
@@ -74,8 +78,7 @@ def edit_text(app: App, actor: Actor, item_id: int, lang: str, *, title: str, su
                              summary=summary, expected_version=version)
         remember_wording(session, row, TextState.REVIEWED)
         for edition in held:
-            if edition is not None:
-                after_change(app, session, edition, actor, "text edited")
+            after_change(app, session, edition, actor, "text edited")
         recheck_approvals(session, actor)
         return row
 
@@ -94,3 +97,23 @@ def mark_text(app: App, actor: Actor, item_id: int, lang: str, to: TextState, *,
 
 
 __all__ = ["edit_text", "mark_text", "remember_wording"]
+
+
+def export_memory(app: App, actor: Actor, path: Path) -> int:
+    """The translation memory as TMX 1.4 (for the team's other tools); units written."""
+    require(actor, Action.EXPORT)
+    with app.session(readonly=True) as session:
+        entries = SqlTranslationMemory(session).export_entries()
+    return export_tmx(entries, path)
+
+
+def import_memory(app: App, actor: Actor, path: Path, origin: str) -> int:
+    """A TMX file into the translation memory, its units checked to ``origin`` (``approved``
+    or ``reviewed``: never translated again); audited. Units loaded."""
+    require(actor, Action.EDIT)
+    entries = import_tmx(path)
+    with app.session() as session:
+        count = remember_entries(SqlTranslationMemory(session), entries, origin=origin)
+        record_audit(session, actor.name, "memory.imported", f"tmx:{path.name}", units=count,
+                     origin=origin)
+    return count

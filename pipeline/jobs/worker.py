@@ -1,8 +1,10 @@
 """``pipeline worker``: one of any number of processes, on any number of hosts, sharing the
-collection and the processing through claims in the database (leases renewed by each run's
-heartbeat, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL): due sources are claimed a batch at a
-time, so each feed is fetched once per interval however many workers there are; new items
-are claimed the same way by the processing job.
+collection, the processing and the sending through claims in the database (leases renewed by
+each run's heartbeat, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL): due sources are claimed a
+batch at a time, so each feed is fetched once per interval however many workers there are;
+new items are claimed the same way by the processing job, and so are the deliveries of an
+edition being sent (``pipeline send``, the Send page or the scheduler start a send; workers
+join it).
 
 A worker starts a run only when there is work (a cheap count first), keeps its parse workers
 and its translation engines between batches, and waits ``worker_poll_seconds`` when it found
@@ -22,12 +24,13 @@ from pipeline.errors import PipelineError
 from pipeline.jobs.collect import collect, parse_limits, sync_sources_file
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM
+from pipeline.store.editions import sending_editions
 from pipeline.store.processing import count_pending
 from pipeline.store.runs import this_host
 from pipeline.store.sources import count_due_sources
 from pipeline.translate import Translator, build_translator
 
-WORK_KINDS = ("collect", "process")
+WORK_KINDS = ("collect", "process", "send")
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class WorkerReport:
     sources: int = 0
     items: int = 0
     rounds: int = 0
+    messages: int = 0
     sources_stamp: int | None = None
     """The sources file's modification time when it was last synced."""
 
@@ -57,6 +61,8 @@ def run_worker(app: App, kinds: tuple[str, ...], stop: threading.Event) -> Worke
                     if translator is None and _pending(app):
                         translator = _translator(app)
                     done += process_pending(app, translator, report)
+                if "send" in kinds and not stop.is_set():
+                    done += send_batch(app, report, stop)
                 if failing:
                     log.info("worker.database_back")
                 failing = False
@@ -113,4 +119,23 @@ def process_pending(app: App, translator: Translator | None, report: WorkerRepor
     return done.processed + done.failed
 
 
-__all__ = ["WORK_KINDS", "WorkerReport", "collect_batch", "process_pending", "run_worker"]
+def send_batch(app: App, report: WorkerReport, stop: threading.Event) -> int:
+    """Join every edition being sent (the sender claims deliveries a batch at a time with the
+    other senders, so each subscriber gets one message however many workers send); deferred
+    messages are left to a later round. How many messages this round handled."""
+    from pipeline.jobs.send import send_edition
+
+    with app.session(readonly=True) as session:
+        editions = sending_editions(session)
+    done = 0
+    for edition_id in editions:
+        if stop.is_set():
+            break
+        result = send_edition(app, SYSTEM, edition_id, wait=False, stop=stop)
+        done += sum(result.this_run.values())
+    report.messages += done
+    return done
+
+
+__all__ = ["WORK_KINDS", "WorkerReport", "collect_batch", "process_pending", "run_worker",
+           "send_batch"]

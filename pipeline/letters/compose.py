@@ -7,19 +7,14 @@ become markup, and a line break in a title stays inside the body (the subject is
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
+from pipeline.catalogs import load_translations
 from pipeline.records import LANGUAGES
-from pipeline.resources import CATALOGS_DIR
 from pipeline.states import Role
 
 DEFAULT_LANGUAGE = "en"
@@ -80,17 +75,6 @@ class DigestLine:
     comment_by: str = ""
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def load_translations(lang: str) -> Translations:
-    po_path = CATALOGS_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang not in LANGUAGES or not po_path.is_file():
-        return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
 
 
 def _language(lang: str | None) -> str:

@@ -1,4 +1,5 @@
-"""One notification message through the team's SMTP relay (smtplib), to a few people.
+"""One plain message (a notification, an invitation, a digest) through the team's SMTP
+relay (smtplib).
 
 ``PIPELINE_SMTP_URL`` names the relay as the delivery stage reads it: ``smtp://host:port``
 (plain, for a relay on the same host), ``smtp+starttls://user:password@host:587`` (STARTTLS
@@ -61,7 +62,7 @@ def send_message(smtp_url: str, message: EmailMessage) -> None:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
         # never the URL: it may hold a password
-        raise DeliveryError(f"notification not sent ({type(exc).__name__}: "
+        raise DeliveryError(f"message not sent ({type(exc).__name__}: "
                             f"{' '.join(str(exc).split())[:200]})") from None
 
 

@@ -8,23 +8,17 @@ zone). Links are built from ``PIPELINE_BASE_URL``.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_interval
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
+from pipeline.catalogs import load_translations
 from pipeline.records import LANGUAGES
-from pipeline.resources import CATALOGS_DIR
 from pipeline.states import Role
 
-TRANSLATIONS_DIR = CATALOGS_DIR
 TEAM = (Role.EDITOR, Role.APPROVER, Role.ADMIN)
 SENDERS = (Role.APPROVER, Role.ADMIN)
 ADMINS = (Role.ADMIN,)
@@ -77,17 +71,6 @@ class Notice:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def load_translations(lang: str) -> Translations:
-    po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang not in LANGUAGES or not po_path.is_file():
-        return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
 
 
 def _when(value: str | None, lang: str, timezone: str) -> str:

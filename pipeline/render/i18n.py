@@ -8,16 +8,13 @@ are compiled in memory when first used, so a fresh checkout works without a comp
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from babel.dates import format_date, format_interval, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from pipeline.catalogs import load_translations as compiled_catalog
 from pipeline.errors import RenderError
 from pipeline.records import LANGUAGES
 from pipeline.resources import CATALOGS_DIR
@@ -25,22 +22,15 @@ from pipeline.resources import CATALOGS_DIR
 LANGUAGE_NAMES = {"fr": "français", "en": "English", "es": "español"}
 
 
-@lru_cache(maxsize=8)
 def load_translations(lang: str) -> Translations:
-    """The compiled catalog of ``lang`` (from its ``.po`` file; English falls back to msgids)."""
+    """The compiled catalog of ``lang`` (English falls back to msgids); an unknown language or
+    a missing French or Spanish catalog is a :class:`RenderError` (an e-mail must not go out
+    half translated)."""
     if lang not in LANGUAGES:
         raise RenderError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    po_path = CATALOGS_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        if lang == "en":
-            return Translations()
-        raise RenderError(f"missing catalog {po_path}")
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    if lang != "en" and not (CATALOGS_DIR / lang / "LC_MESSAGES" / "messages.po").exists():
+        raise RenderError(f"missing catalog {CATALOGS_DIR / lang / 'LC_MESSAGES' / 'messages.po'}")
+    return compiled_catalog(lang)
 
 
 def format_day(value: datetime | None, lang: str) -> str:

@@ -216,6 +216,12 @@ def mark_archived(session: Session, edition_id: int, *, actor: Actor, files: int
     return edition
 
 
+def sending_editions(session: Session) -> list[int]:
+    """Editions being sent (any sender may join: deliveries are claimed), oldest first."""
+    return list(session.scalars(select(Edition.id).where(Edition.status == EditionStatus.SENDING)
+                                .order_by(Edition.id)))
+
+
 __all__ = ["TRANSITIONS", "DraftedBlock", "PlannedEntry", "create_edition", "edition_status",
            "find_scheduled_edition", "get_edition", "lock_edition", "mark_archived",
-           "move_edition", "plan_send", "planned_sends", "published_item_ids"]
+           "move_edition", "plan_send", "planned_sends", "published_item_ids", "sending_editions"]

@@ -31,13 +31,6 @@ class Placement:
     position: int
 
 
-def lock_edition(session: Session, edition_id: int) -> Edition | None:
-    """The edition row, locked until the end of the transaction (PostgreSQL ``FOR UPDATE``;
-    SQLite writers already hold the database's write lock), so that two people's moves are
-    applied one after the other, each to the order the other left."""
-    return session.scalar(select(Edition).where(Edition.id == edition_id).with_for_update())
-
-
 def load_placements(session: Session, edition_id: int) -> list[Placement]:
     """Every entry of the edition, by section then position."""
     return [Placement(item_id, section, position) for item_id, section, position in
@@ -150,4 +143,4 @@ def add_written_item(session: Session, *, by: str, lang: str, title: str, summar
 
 
 __all__ = ["OPEN_STATUSES", "Placement", "add_written_item", "load_placements",
-           "lock_edition", "move_item", "open_editions_holding", "place_item", "remove_item"]
+           "move_item", "open_editions_holding", "place_item", "remove_item"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.records import ENGINE_NAMES
 from pipeline.translate.apertium import ApertiumEngine
 from pipeline.translate.argos import ArgosEngine, install_package
 from pipeline.translate.engines import Engine, SegmentResult
@@ -30,8 +31,6 @@ from pipeline.translate.memory import (
     write_tmx,
 )
 from pipeline.translate.translator import Translator, remember_correction
-
-ENGINE_NAMES = ("argos", "apertium")
 
 __all__ = [
     "ENGINE_NAMES",

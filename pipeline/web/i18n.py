@@ -11,19 +11,12 @@ checkout needs no compile step. ``pybabel extract -F babel.cfg`` finds the strin
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from babel.dates import format_date, format_interval, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 from pipeline.records import LANGUAGES
-from pipeline.resources import CATALOGS_DIR
 
-TRANSLATIONS_DIR = CATALOGS_DIR
 """The catalogs the package ships (``translations/`` of the repository; pipeline/resources.py)."""
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"fr": "français", "en": "English", "es": "español"}
@@ -35,18 +28,6 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def load_translations(lang: str) -> Translations:
-    """The catalog of ``lang`` compiled from its ``.po`` file (English: the msgids)."""
-    po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang not in LANGUAGES or not po_path.is_file():
-        return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
 
 
 def negotiate_language(accept_language: str | None) -> str:

@@ -17,15 +17,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from pipeline.catalogs import load_translations
 from pipeline.permissions import Action
 from pipeline.records import LANGUAGES
-from pipeline.web.i18n import (
-    LANGUAGE_NAMES,
-    format_day,
-    format_days,
-    format_moment,
-    load_translations,
-)
+from pipeline.web.i18n import LANGUAGE_NAMES, format_day, format_days, format_moment
 from pipeline.web.security import CSRF_FIELD
 from pipeline.web.static import StaticFiles
 

@@ -162,6 +162,11 @@ def test_the_defaults_are_valid_settings() -> None:
      "PIPELINE_NEWSLETTER_SCHEDULE: not a cron expression"),
     ({"PIPELINE_TRANSLATION_PAIRS": "fr-en"},
      "PIPELINE_TRANSLATION_PAIRS: translation_pairs[0]: expected SRC-TGT=engine"),
+    ({"PIPELINE_TRANSLATION_PAIRS": "fr-en=google"},
+     "PIPELINE_TRANSLATION_PAIRS: unknown translation engine 'google'; expected argos or "
+     "apertium"),
+    ({"PIPELINE_TRANSLATION_ENGINES": "argos,deepl"},
+     "PIPELINE_TRANSLATION_ENGINES: unknown translation engine 'deepl'"),
     ({"PIPELINE_GLOSSARY_PATH": "/nonexistent/glossary.toml"},
      "PIPELINE_GLOSSARY_PATH: glossary file not found: /nonexistent/glossary.toml"),
     ({"PIPELINE_SECTION_ORDER": "initiative,weather"},

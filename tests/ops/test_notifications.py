@@ -141,7 +141,7 @@ def test_a_relay_that_is_down_keeps_them_for_later(tmp_path: Path,
     with down.session() as session:
         waiting = session.scalars(select(Notification)).one()
         assert waiting.sent_at is None and waiting.attempts == 1
-        assert waiting.last_error and "notification not sent" in waiting.last_error
+        assert waiting.last_error and "message not sent" in waiting.last_error
     up = App(replace(down.settings, smtp_url=smtp_url))
     assert send_pending(up) == 1 and send_pending(up) == 0
     assert [rcpt for _, rcpt, _ in inbox.received] == [["ana@example.org"]]
