@@ -224,7 +224,7 @@ def stored_candidate(row: PeriodItem) -> Candidate:
         texts={lang: LocalText.from_item_text(text) for lang, text in row.texts.items()},
         outlets_count=1 + len(row.siblings),
         also_in=tuple(AlsoIn(s.lang, s.url, s.publisher) for s in row.siblings
-                      if s.lang != row.original_lang),
+                      if s.url != row.url),  # the story's other reports, any language
         collected_at=row.fetched_at)
 
 

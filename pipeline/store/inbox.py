@@ -1,10 +1,11 @@
 """What the inbox reads: the candidate items of a publication's next edition, filtered and
 ordered (from allowlists only), the near misses, one item with its evidence.
 
-The inbox's tabs (:data:`TABS`): ``pending`` (relevant, not yet in the edition), ``accepted``
-(in the edition), ``near`` (the classifier said no, within its "to check" band of the
-threshold, and nobody has decided), ``rejected`` (an editor said not relevant). Items of an
-edition already sent are never candidates again.
+The inbox's tabs (:data:`TABS`): ``pending`` (relevant, not yet in the edition, nor another
+report of a story it holds: that one shows there as "also in"), ``accepted`` (in the
+edition), ``near`` (the classifier said no, within its "to check" band of the threshold, and
+nobody has decided), ``rejected`` (an editor said not relevant). Items of an edition already
+sent are never candidates again.
 """
 
 from __future__ import annotations
@@ -94,6 +95,15 @@ def _in_edition(edition_id: int | None) -> ColumnElement[bool]:
     return Item.id.in_(select(EditionItem.item_id).where(EditionItem.edition_id == edition_id))
 
 
+def _story_in_edition(edition_id: int | None) -> ColumnElement[bool]:
+    """Another report of a story the edition holds (shown there as "also in")."""
+    if edition_id is None:
+        return false()
+    held = (select(Item.story_id).join(EditionItem, EditionItem.item_id == Item.id)
+            .where(EditionItem.edition_id == edition_id, Item.story_id.is_not(None)))
+    return and_(Item.story_id.is_not(None), Item.story_id.in_(held))
+
+
 def _tab_clause(tab: str, edition_id: int | None) -> ColumnElement[bool]:
     unsent = Item.id.not_in(_sent_items())
     if tab == "accepted":
@@ -103,7 +113,8 @@ def _tab_clause(tab: str, edition_id: int | None) -> ColumnElement[bool]:
     if tab == "near":
         return and_(Classification.relevant.is_(False), Classification.corrected_by.is_(None),
                     _to_check(), unsent, ~_in_edition(edition_id))
-    return and_(Classification.relevant.is_(True), unsent, ~_in_edition(edition_id))
+    return and_(Classification.relevant.is_(True), unsent, ~_in_edition(edition_id),
+                ~_story_in_edition(edition_id))
 
 
 def _like(value: str) -> str:

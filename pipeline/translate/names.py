@@ -159,12 +159,18 @@ def find_names(text: str, lang: str, kinds: KindsLookup | None = None) -> list[N
 def _refine(span: NameSpan, units: tuple[tuple[str, Kind], ...] | None) -> NameSpan | None:
     """Leave to the engine a name whose every word it knows as a proper noun ("Londres",
     "Premier League"); drop a capitalised function word opening a sentence ("Mientras
-    Willoughby") and a title before known names ("Reverendo David Johnson"). Unknown words stay
+    Willoughby"), a common noun opening a sentence before "de" and a name ("Productores de
+    Canelones": only "Canelones" is kept), and a title before known names ("Reverendo David
+    Johnson"). Unknown words stay
     protected: through a pivot language they may be read as common words ("Mato" = I kill)."""
     if not units:
         return span
     kinds = [kind for _, kind in units]
     first = 0
+    if (span.at_start and len(units) > 2 and kinds[0] in ("noun", "common")
+            and units[1][0].lower() in _LINKS
+            and any(k in ("name", "unknown") for k in kinds[2:])):
+        first = 2  # "Productores de Canelones": a common noun opening the sentence, then a name
     while first < len(kinds) - 1 and (
             (kinds[first] == "closed" and span.at_start and first == 0
              and units[0][0].lower() not in _ALL_ARTICLES)

@@ -15,18 +15,35 @@ from pipeline.app import App
 from pipeline.permissions import SYSTEM
 from pipeline.records import LanguageState
 from pipeline.settings import Settings
-from pipeline.states import DeliveryStatus, RunStatus, SubscriberStatus, TextState
+from pipeline.states import (
+    BlockKind,
+    DeliveryStatus,
+    Role,
+    RunStatus,
+    SubscriberStatus,
+    TextState,
+    TokenPurpose,
+)
 from pipeline.store.accounts import find_user
 from pipeline.store.audit import record_audit
 from pipeline.store.leases import acquire_named_lease
 from pipeline.store.models import (
+    AmbassadorDigest,
     Base,
+    BlockText,
+    BounceReport,
+    Comment,
+    Consent,
     Delivery,
     Edition,
+    EditionBlock,
     EditionItem,
     Event,
+    Invitation,
+    LanguageApproval,
     LoginFailure,
     Notification,
+    PublicRequest,
     Run,
     Story,
     Submission,
@@ -78,6 +95,25 @@ def fill_every_table(app: App) -> None:
             LoginFailure(account="ana", ip="203.0.113.9", at=now_at),
             Notification(key="draft-ready:1", kind="draft_ready", details={"edition_id": 1},
                          sent_to=["ana"], sent_at=now_at),
+        ])
+        block = EditionBlock(edition_id=edition.id, kind=BlockKind.KEY_FIGURE, value=4.0,
+                             url="https://4p1000.org")
+        session.add(block)
+        session.flush()
+        session.add_all([
+            BlockText(block_id=block.id, lang="fr", title="pour mille", summary="Le sol."),
+            Comment(item_id=items[0].id, edition_id=edition.id, author="ana", body="Vérifier"),
+            Consent(subscriber_id=subscriber.id, action="subscribe", language="fr",
+                    publications=["press-review"], wording="Oui « merci »"),
+            BounceReport(digest="d" * 64, kind="dsn", subscriber_id=subscriber.id,
+                         raw=b"From: mailer-daemon\r\n\r\n5.1.1"),
+            PublicRequest(kind="subscribe", ip="203.0.113.9", at=now_at),
+            LanguageApproval(edition_id=edition.id, lang="fr", approved_by="ana",
+                             approved_at=now_at, content_hash="sha256:" + "0" * 64),
+            Invitation(nonce="n" * 32, purpose=TokenPurpose.INVITE, name="amina",
+                       email="amina@example.org", role=Role.AMBASSADOR, region="africa",
+                       created_by="ana", expires_at=now_at + timedelta(days=7)),
+            AmbassadorDigest(user_id=user.id, week="2026-W48", sent_at=now_at),
         ])
         record_audit(session, SYSTEM.name, "edition.drafted", "edition:1", entries=3)
         acquire_named_lease(session, "scheduler", owner="host:1:aa", lease_seconds=30)

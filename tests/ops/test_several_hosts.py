@@ -111,8 +111,12 @@ def test_one_scheduler_fires_and_a_standby_takes_over(tmp_path: Path, postgres_u
     wait_for(lambda: len(second.lines("job.done")) >= 2)
     assert second.stop() == 0
     assert query(postgres_url, "SELECT count(*) FROM leases") == [(0,)]  # given up on stop
-    statuses = {status for (status,) in query(postgres_url, "SELECT status FROM runs")}
-    assert statuses <= {"ok", "running", "dead"}
+    runs = query(postgres_url, "SELECT status, started_at, error FROM runs")
+    assert {status for status, _, _ in runs} <= {"ok", "running", "dead", "failed"}
+    # only a job the killed scheduler had started may have failed (its parent gone mid-run)
+    failed_after = [(at, error) for status, at, error in runs
+                    if status == "failed" and isinstance(at, datetime) and at >= killed_at]
+    assert failed_after == []
 
 
 def serve_feeds(count: int) -> LocalServer:

@@ -15,7 +15,8 @@ from tests.conftest import run_pipeline
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     out = tmp_path_factory.mktemp("demo")
-    done = run_pipeline(["demo", "--out", str(out), "--no-serve"], cwd=out)
+    done = run_pipeline(["demo", "--out", str(out), "--no-serve"],
+                        cwd=tmp_path_factory.mktemp("elsewhere"))  # not under the web archive
     assert done.returncode == 0, done.stderr
     yield done.stdout, out
 

