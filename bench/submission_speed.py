@@ -8,8 +8,9 @@ starts in the background at once (:func:`process_submissions`: the link collecte
 safe fetcher from a local server on 127.0.0.1, the item classified and translated with
 Apertium into the other two languages, a new translator each time, as each background run
 builds one), and stops the clock when the item has its three texts. Two kinds: a Spanish text
-(title and a 60-word summary) and a link to a real article page (a Spanish newspaper's, from
-tests/data/collect/articles; a sentence naming the run keeps each page new for the dedupe).
+(title and a 60-word summary) and a link to a real article page: each run a different one of
+the bundled demo articles (Spanish ones first), served as an article page from 127.0.0.1, so
+that every run makes a new item (the same page twice would be a second source of one item).
 
 The floor: the same title and summary translated by the same engines with a translator built
 beforehand (the physical least a submission costs: its two translations). Median of the runs,
@@ -19,6 +20,7 @@ wall and CPU time; the load average is printed.
 from __future__ import annotations
 
 import argparse
+import html
 import http.server
 import statistics
 import sys
@@ -27,9 +29,10 @@ import threading
 import time
 from pathlib import Path
 
-from harness import ROOT, cpu_now, load_average, report
+from harness import cpu_now, load_average, report
 
 from pipeline.app import App
+from pipeline.demo.site import load_demo_articles
 from pipeline.jobs.accounts import resolve_actor
 from pipeline.jobs.submissions import NewSubmission, process_submissions, submit_news
 from pipeline.permissions import SYSTEM
@@ -37,7 +40,6 @@ from pipeline.settings import Settings
 from pipeline.store.users import add_user
 from pipeline.translate import build_translator
 
-ARTICLE = ROOT / "tests" / "data" / "collect" / "articles" / "es__elpais.com.ciencia.html"
 TITLE = "Agricultores de Jalisco recuperan suelos degradados con abonos verdes"
 SUMMARY = ("Un grupo de agricultores de Jalisco recuperó en cinco años la materia orgánica de "
            "sus suelos con abonos verdes y labranza mínima. Según el instituto regional de "
@@ -46,14 +48,27 @@ SUMMARY = ("Un grupo de agricultores de Jalisco recuperó en cinco años la mate
            "comunidades del estado.")
 
 
-class Pages(http.server.BaseHTTPRequestHandler):
-    """The article page, with a sentence naming the path (each run's page is new)."""
+ARTICLES = sorted(load_demo_articles(), key=lambda a: (a.lang != "es", a.id))
 
-    page = ARTICLE.read_bytes()
+
+def article_page(number: int) -> bytes:
+    article = ARTICLES[number % len(ARTICLES)]
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in article.text.split("\n") if p)
+    return (f"<!doctype html><html lang=\"{article.lang}\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(article.title)}</title></head><body><article>"
+            f"<h1>{html.escape(article.title)}</h1>{paragraphs}</article></body></html>"
+            ).encode()
+
+
+class Pages(http.server.BaseHTTPRequestHandler):
+    """Article page number N at /N."""
 
     def do_GET(self) -> None:
-        marker = f"<p>Crónica número {self.path.strip('/')} del suelo vivo.</p>".encode()
-        body = self.page.replace(b"</article>", marker + b"</article>", 1)
+        name = self.path.strip("/")
+        if not name.isdigit():
+            self.send_error(404)
+            return
+        body = article_page(int(name))
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -103,7 +118,8 @@ def main() -> None:
                 else:
                     new = NewSubmission(kind="text", title=f"{TITLE} ({run})", summary=SUMMARY,
                                         lang="es", theme="soil-carbon") if kind == "text" else \
-                        NewSubmission(kind="link", url=f"{base}/{run}", lang="es")
+                        NewSubmission(kind="link", url=f"{base}/{run}",
+                                      lang=ARTICLES[run % len(ARTICLES)].lang)
                     receipt = submit_news(app, actor, new)
                     process_submissions(app, SYSTEM)
                     if not three_texts(app, receipt.submission_id):
@@ -117,7 +133,7 @@ def main() -> None:
           f"{load_average()} after")
     print("| submission | wall | CPU | × the floor (wall) |")
     print("| --- | ---: | ---: | ---: |")
-    for kind, label in (("text", "a Spanish text"), ("link", "a link to a Spanish article"),
+    for kind, label in (("text", "a Spanish text"), ("link", "a link to an article page"),
                         ("floor", "floor: its two translations, engine ready")):
         wall = statistics.median(w for w, _ in results[kind])
         cpu = statistics.median(c for _, c in results[kind])
