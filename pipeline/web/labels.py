@@ -6,10 +6,12 @@ serves both.
 
 from __future__ import annotations
 
+# the names of publications, sections and regions are the e-mails' own (one list, one msgid)
+from pipeline.render.labels import PUBLICATIONS as PUBLICATIONS
+from pipeline.render.labels import REGIONS as REGIONS
+from pipeline.render.labels import SECTIONS
 from pipeline.states import EditionStatus, Role, SubmissionStatus, TextState
 from pipeline.web.i18n import N_
-
-PUBLICATIONS = {"press-review": N_("Press Review"), "newsletter": N_("Newsletter")}
 
 EDITION_STATUSES = {
     EditionStatus.DRAFT: N_("Draft"),
@@ -23,36 +25,6 @@ EDITION_STATUSES = {
 
 ROLES = {Role.EDITOR: N_("Editor"), Role.APPROVER: N_("Approver"),
          Role.AMBASSADOR: N_("Ambassador"), Role.ADMIN: N_("Administrator")}
-
-SECTIONS = {
-    "theme-soil-carbon": N_("Soil carbon"),
-    "theme-practices": N_("Farming practices"),
-    "theme-policy": N_("Policy"),
-    "theme-finance": N_("Finance"),
-    "theme-science": N_("Science"),
-    "theme-food-security": N_("Food security"),
-    "theme-land-restoration": N_("Land restoration"),
-    "theme-initiative": N_("The Initiative"),
-    "theme-other": N_("Other news"),
-    "editorial": N_("Editorial"),
-    "initiative": N_("News of the Initiative"),
-    "partners": N_("News from Partners and Members"),
-    "success-stories": N_("Success stories"),
-    "key-figures": N_("Key figures"),
-    "practical-sheets": N_("Practical information sheets"),
-    "agenda": N_("Agenda"),
-    "from-the-press": N_("From the press"),
-}
-
-REGIONS = {
-    "africa": N_("Africa"),
-    "asia": N_("Asia"),
-    "europe": N_("Europe"),
-    "latin-america-caribbean": N_("Latin America and the Caribbean"),
-    "north-america": N_("North America"),
-    "oceania": N_("Oceania"),
-    "global": N_("Global"),
-}
 
 THEMES = {theme: SECTIONS[f"theme-{theme}"] for theme in (
     "soil-carbon", "practices", "policy", "finance", "science", "food-security",
