@@ -67,7 +67,7 @@ def as_row(it: CollectedItem) -> dict[str, Any]:
             "guid": it.guid, "content_hash": it.content_hash, "title": it.title,
             "summary": it.summary, "body": "", "fetched_at": it.fetched_at,
             "published_at": it.published_at, "status": "new", "origin": "feed",
-            "warnings": [], "updated_at": NOW}
+            "warnings": [], "categories": [], "updated_at": NOW}
 
 
 def row_at_a_time(engine: Engine, items: list[CollectedItem]) -> None:
@@ -118,7 +118,7 @@ def copy_upsert(engine: Engine, items: list[CollectedItem]) -> None:
             with cursor.copy(f"COPY incoming ({names}) FROM STDIN") as copy:
                 for it in items:
                     row = as_row(it)
-                    copy.write_row([Json(row[c]) if c == "warnings" else row[c]
+                    copy.write_row([Json(row[c]) if c in ("warnings", "categories") else row[c]
                                     for c in columns])
             cursor.execute(f"INSERT INTO items ({names}) SELECT {names} FROM incoming "
                            f"ON CONFLICT (canonical_url) DO UPDATE SET {updates} "

@@ -173,7 +173,7 @@ def draft_newsletter(app: App) -> None:
 
 def send_planned(app: App) -> None:
     """Hand every approved edition whose planned time (``editions.send_at``) has come to
-    the sender. The seam with the delivery stage is :func:`start_send`."""
+    the sender (:func:`start_send`)."""
     from pipeline.jobs.runs import recorded_run
     from pipeline.store.editions import planned_sends
 
