@@ -22,7 +22,9 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -96,6 +98,40 @@ def _text(code: int, message: bytes | str) -> str:
     return f"{code} {' '.join(raw.split())}"[:500]
 
 
+def connect(target: SmtpTarget) -> smtplib.SMTP:
+    """A greeted, logged-in connection to ``target`` (TLS from the first byte for smtps://,
+    STARTTLS required for smtp+starttls://); smtplib's own errors otherwise."""
+    if target.scheme == "smtps":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            target.host, target.port, local_hostname(), timeout=target.timeout,
+            context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(target.host, target.port, local_hostname(), timeout=target.timeout)
+    try:
+        smtp.ehlo()
+        if target.scheme == "smtp+starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if target.username:
+            smtp.login(target.username, target.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def send_one(target: SmtpTarget, message: EmailMessage, *, envelope_from: str | None = None,
+             to: Sequence[str] | None = None, what: str = "message") -> None:
+    """One message over a connection of its own (a notification, a letter, a test message);
+    any failure is one :class:`DeliveryError` line, never the URL (it may hold a password)."""
+    try:
+        with connect(target) as smtp:
+            smtp.send_message(message, from_addr=envelope_from, to_addrs=to)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"{what} not sent ({type(exc).__name__}: "
+                            f"{' '.join(str(exc).split())[:200]})") from None
+
+
 class SmtpConnection:
     """One connection, opened on first use and kept between messages; reopened after a
     loss."""
@@ -108,19 +144,7 @@ class SmtpConnection:
         """Connect, greet and log in; a :class:`SendResult` when that failed."""
         target = self.target
         try:
-            if target.scheme == "smtps":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    target.host, target.port, local_hostname(), timeout=target.timeout,
-                    context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(target.host, target.port, local_hostname(),
-                                    timeout=target.timeout)
-            smtp.ehlo()
-            if target.scheme == "smtp+starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if target.username:
-                smtp.login(target.username, target.password)
+            smtp = connect(target)
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"the SMTP relay refused the login: "
                                 f"{_text(exc.smtp_code, exc.smtp_error)}") from None
@@ -182,5 +206,5 @@ class SmtpConnection:
             smtp.close()
 
 
-__all__ = ["Outcome", "SendResult", "SmtpConnection", "SmtpTarget", "local_hostname",
-           "parse_smtp_url"]
+__all__ = ["Outcome", "SendResult", "SmtpConnection", "SmtpTarget", "connect", "local_hostname",
+           "parse_smtp_url", "send_one"]

@@ -12,20 +12,17 @@ whole editions is :mod:`pipeline.deliver`.
 from __future__ import annotations
 
 import re
-import smtplib
-import ssl
 from collections import OrderedDict
-from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
 from threading import Lock
-from urllib.parse import unquote, urlsplit
 
 from pipeline.app import App
+from pipeline.deliver.smtp import parse_smtp_url, send_one
 from pipeline.draft.fingerprint import plan_digest
-from pipeline.errors import ConfigError, DeliveryError, one_line
+from pipeline.errors import ConfigError, DeliveryError
 from pipeline.jobs.editions import current_plan, edition_links
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES
@@ -92,69 +89,24 @@ def build_message(rendered: RenderedEdition, *, sender: str, to: str, test: bool
     return message
 
 
-@dataclass(frozen=True, slots=True)
-class SmtpServer:
-    host: str
-    port: int
-    tls: bool
-    """TLS from the first byte (smtps://); otherwise STARTTLS when offered."""
-    user: str
-    password: str
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpServer:
-        if not url:
-            raise DeliveryError("no SMTP server is configured (PIPELINE_SMTP_URL)")
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
-            raise DeliveryError("PIPELINE_SMTP_URL is not a valid address") from None
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise DeliveryError("PIPELINE_SMTP_URL must look like smtp://host:port or "
-                                "smtps://host:port")
-        tls = parts.scheme == "smtps"
-        return cls(parts.hostname, port or (465 if tls else 25), tls,
-                   unquote(parts.username or ""), unquote(parts.password or ""))
-
-
-def deliver_one(server: SmtpServer, message: EmailMessage, sender: str, to: str) -> None:
-    """One SMTP transaction for one recipient; any failure is one DeliveryError line."""
-    context = ssl.create_default_context()
-    try:
-        client: smtplib.SMTP
-        if server.tls:
-            client = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT_S,
-                                      context=context)
-        else:
-            client = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT_S)
-        with client:
-            client.ehlo()
-            if not server.tls and client.has_extn("starttls"):
-                client.starttls(context=context)
-                client.ehlo()
-            if server.user:
-                client.login(server.user, server.password)
-            client.send_message(message, from_addr=sender, to_addrs=[to])
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"the SMTP server refused the test message: {one_line(exc)}"
-                            ) from None
-
-
 def send_test(app: App, actor: Actor, edition_id: int, lang: str, to: str) -> str:
     """Send the preview of ``lang`` to ``to``; returns the Message-ID. Audited."""
     require(actor, Action.SEND)
     address = check_address(to)
-    server = SmtpServer.from_url(app.settings.smtp_url)
+    if not app.settings.smtp_url:
+        raise DeliveryError("no SMTP server is configured (PIPELINE_SMTP_URL)")
+    try:
+        target = parse_smtp_url(app.settings.smtp_url, timeout=SMTP_TIMEOUT_S)
+    except ConfigError as exc:  # the relay's setting, not the address typed in the form
+        raise DeliveryError(str(exc)) from None
     rendered = render_preview(app, actor, edition_id, lang)
     message = build_message(rendered, sender=app.settings.mail_from, to=address)
-    envelope_from = parseaddr(app.settings.mail_from)[1]
-    deliver_one(server, message, envelope_from, address)
+    send_one(target, message, envelope_from=parseaddr(app.settings.mail_from)[1],
+             to=[address], what="test message")
     with app.session() as session:
         record_audit(session, actor.name, "edition.test_sent", f"edition:{edition_id}:{lang}",
                      to=address, message_id=str(message["Message-ID"]))
     return str(message["Message-ID"])
 
 
-__all__ = ["SmtpServer", "build_message", "check_address", "deliver_one", "render_preview",
-           "send_test"]
+__all__ = ["build_message", "check_address", "render_preview", "send_test"]

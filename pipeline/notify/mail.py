@@ -8,15 +8,11 @@ required) or ``smtps://user:password@host:465`` (TLS from the start).
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
-from urllib.parse import unquote, urlsplit
 
-from pipeline.errors import ConfigError, DeliveryError
+from pipeline.deliver.smtp import parse_smtp_url, send_one
 
-PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TIMEOUT_SECONDS = 30.0
 
 
@@ -35,35 +31,10 @@ def build_message(mail_from: str, to: str, subject: str, body: str) -> EmailMess
 
 
 def send_message(smtp_url: str, message: EmailMessage) -> None:
-    """Send ``message`` to its ``To``; :class:`DeliveryError` when the relay refuses it or
-    cannot be reached (the caller keeps the notification and tries again later)."""
-    try:
-        parts = urlsplit(smtp_url)
-        port = parts.port or PORTS.get(parts.scheme, 0)
-    except ValueError:
-        raise ConfigError("not a valid SMTP URL", path="PIPELINE_SMTP_URL") from None
-    if parts.scheme not in PORTS or not parts.hostname:
-        raise ConfigError("expected smtp://, smtp+starttls:// or smtps:// and a host",
-                          path="PIPELINE_SMTP_URL")
-    try:
-        smtp: smtplib.SMTP
-        if parts.scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(parts.hostname, port, timeout=TIMEOUT_SECONDS,
-                                    context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(parts.hostname, port, timeout=TIMEOUT_SECONDS)
-        with smtp:
-            smtp.ehlo()
-            if parts.scheme == "smtp+starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if parts.username:
-                smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        # never the URL: it may hold a password
-        raise DeliveryError(f"message not sent ({type(exc).__name__}: "
-                            f"{' '.join(str(exc).split())[:200]})") from None
+    """Send ``message`` to its ``To`` through the delivery stage's SMTP client;
+    :class:`DeliveryError` when the relay refuses it or cannot be reached (the caller keeps
+    the notification and tries again later)."""
+    send_one(parse_smtp_url(smtp_url, timeout=TIMEOUT_SECONDS), message)
 
 
 __all__ = ["build_message", "send_message"]
