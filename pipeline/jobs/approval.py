@@ -165,12 +165,18 @@ def approve_edition(app: App, actor: Actor, edition_id: int) -> Edition:
         return edition
 
 
-def recheck_approvals(session: Session, actor: Actor) -> list[int]:
+def recheck_approvals(session: Session, actor: Actor,
+                      editions: Sequence[Edition] | None = None) -> list[int]:
     """Withdraw the approvals whose content changed and send approved editions whose content
-    changed back to review (audited, as ``actor``: the person whose change it was). Returns
+    changed back to review (audited, as ``actor``: the person whose change it was): those of
+    ``editions`` (the ones a change touched), or of every open edition that has one. Returns
     the ids of the editions concerned."""
     touched = []
-    for edition in approved_editions(session):
+    candidates = approved_editions(session)
+    if editions is not None:
+        wanted = {edition.id for edition in editions}
+        candidates = [edition for edition in candidates if edition.id in wanted]
+    for edition in candidates:
         try:
             plan = current_plan(session, edition)
         except (EditionError, ValueError):

@@ -54,7 +54,7 @@ def after_change(app: App, session: Session, edition: Edition, actor: Actor, wha
     edition.updated_at = datetime.now(UTC)
     if edition.status == EditionStatus.APPROVED:
         move_edition(session, edition, EditionStatus.IN_REVIEW, actor=actor, reason=what)
-    recheck_approvals(session, actor)  # the language approvals whose content changed
+    recheck_approvals(session, actor, [edition])  # its language approvals whose content changed
     edition.language_state = language_state(
         current_plan(session, edition, app.settings.section_order))
 

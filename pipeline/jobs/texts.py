@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from pipeline.app import App
 from pipeline.collect.cleaning import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text
 from pipeline.errors import ConfigError, EditConflict, EditionError
-from pipeline.jobs.approval import recheck_approvals
 from pipeline.jobs.editor import after_change
 from pipeline.permissions import Action, Actor, require
 from pipeline.records import LANGUAGES
@@ -79,7 +78,6 @@ def edit_text(app: App, actor: Actor, item_id: int, lang: str, *, title: str, su
         remember_wording(session, row, TextState.REVIEWED)
         for edition in held:
             after_change(app, session, edition, actor, "text edited")
-        recheck_approvals(session, actor)
         return row
 
 
@@ -94,9 +92,6 @@ def mark_text(app: App, actor: Actor, item_id: int, lang: str, to: TextState, *,
         if to is TextState.APPROVED and row.edited_by is not None:
             remember_wording(session, row, TextState.APPROVED)
         return row
-
-
-__all__ = ["edit_text", "mark_text", "remember_wording"]
 
 
 def export_memory(app: App, actor: Actor, path: Path) -> int:
@@ -117,3 +112,6 @@ def import_memory(app: App, actor: Actor, path: Path, origin: str) -> int:
         record_audit(session, actor.name, "memory.imported", f"tmx:{path.name}", units=count,
                      origin=origin)
     return count
+
+
+__all__ = ["edit_text", "export_memory", "import_memory", "mark_text", "remember_wording"]
