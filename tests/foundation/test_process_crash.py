@@ -83,7 +83,7 @@ def processes_in(folder: Path) -> list[int]:
 def test_killed_processors_strand_nothing_and_every_item_is_processed_once(
         tmp_path: Path) -> None:
     rng = random.Random(11)
-    count = 48
+    count = 1000  # one run outlasts the longest wait before a kill, even on a quiet machine
     url = make_project(tmp_path, [(f"Item {n}: {sentence(rng, 6)}", sentence(rng, 40))
                                   for n in range(count)])
     killed = 0
