@@ -20,13 +20,15 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
     now_at = datetime.now(UTC)
     missing = [spec.id for spec in specs if spec.id not in rows]
     if missing:  # several workers may sync at once: the first insert wins, quietly
+        by_id = {spec.id: spec for spec in specs}
         dialect = session.get_bind().dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Source)
-        session.execute(insert.values([
-            {"id": source_id, "name": source_id, "url": "", "kind": "feed", "lang": "en",
-             "enabled": False, "error_count": 0, "paused": False, "item_count": 0,
-             "warnings": [], "updated_at": now_at} for source_id in missing])
-            .on_conflict_do_nothing(index_elements=["id"]))
+        session.execute(insert.on_conflict_do_nothing(index_elements=["id"]), [
+            {"id": source_id, "name": by_id[source_id].name, "url": by_id[source_id].url,
+             "kind": by_id[source_id].kind, "lang": by_id[source_id].lang,
+             "enabled": by_id[source_id].enabled, "error_count": 0, "paused": False,
+             "item_count": 0, "warnings": [], "updated_at": now_at}
+            for source_id in missing])  # executemany: a 500-row VALUES costs 50 ms to compile
         rows.update({row.id: row for row in session.scalars(
             select(Source).where(Source.id.in_(missing)))})
     for spec in specs:

@@ -125,6 +125,29 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     assert upgrade_db(engine) == (head_revision(), head_revision())
 
 
+def test_the_models_revision_is_the_migrations_head(database_url: str) -> None:
+    """The revision a database is opened at without alembic is alembic's head, and a fresh
+    database records it as alembic would: same table, key and revision."""
+    from alembic import command
+
+    from pipeline.store.db import SCHEMA_REVISION, alembic_config
+
+    assert head_revision() == SCHEMA_REVISION
+    fresh = create_db_engine(database_url)
+    assert upgrade_db(fresh) == (None, SCHEMA_REVISION)
+    with fresh.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == SCHEMA_REVISION
+    made = inspect(fresh)
+    ours = (made.get_columns("alembic_version"), made.get_pk_constraint("alembic_version"))
+    with fresh.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    command.stamp(alembic_config(fresh), "head")  # alembic's own table
+    made = inspect(fresh)
+    alembics = (made.get_columns("alembic_version"), made.get_pk_constraint("alembic_version"))
+    assert repr(ours) == repr(alembics)
+    fresh.dispose()
+
+
 def test_items_are_stored_once_by_url_guid_and_hash(engine: Engine) -> None:
     factory = make_sessionmaker(engine)
     with factory.begin() as session:
