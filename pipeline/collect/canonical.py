@@ -11,8 +11,6 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import courlan
-
 from pipeline.collect.cleaning import strip_invalid_chars
 
 _AMP_CACHE = re.compile(r"^(?:[a-z0-9-]+\.)?cdn\.ampproject\.org$")
@@ -54,6 +52,8 @@ def canonicalise_url(url: str) -> str:
     if not text:
         return ""
     text = _unwrap_amp_cache(text)
+    import courlan  # here, not above: the collector's process hashes, its workers canonicalise
+
     with contextlib.suppress(ValueError, AttributeError):
         text = courlan.normalize_url(text, strict=True, trailing_slash=False)
     parts = urlsplit(text)

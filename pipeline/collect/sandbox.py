@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
@@ -44,8 +44,22 @@ T = TypeVar("T")
 MEMORY_EXIT_CODE = 86
 """A worker's exit status after it went over the memory limit."""
 MAX_WORKERS = 4
-PRELOADED = ["__main__", "pipeline.collect.forkserver_guard", "pipeline.collect.sources"]
+PRELOADED = ["__main__", "pipeline.collect.forkserver_guard", "pipeline.collect.reading"]
 """Imported once by the fork server: every worker starts with the parsers loaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class InWorker(Generic[T]):
+    """A function named by its module and name, imported where it is called: handed to a
+    worker, it travels as its two names, and the process that schedules it never loads the
+    module (the parsers cost a collector 0.1 s to import and again to unload)."""
+
+    module: str
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> T:
+        function: Callable[..., T] = getattr(importlib.import_module(self.module), self.name)
+        return function(*args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +164,11 @@ class ParseSandbox:
             return ParseError(f"document refused: the parser crashed (exit {error.exitcode})")
         return ParseError(f"document refused: parsing it took longer than "
                           f"{self.limits.time_s:g} s (parse time limit)")
+
+    def stop(self) -> None:
+        """Tell the workers to stop, without waiting for them (:meth:`close` waits): the pool's
+        threads notice within their polling period while the caller finishes its own work."""
+        self._pool.stop()
 
     def close(self) -> None:
         """Stop the workers now (a parse still running is abandoned)."""

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pipeline.collect.addresses import check_url
-from pipeline.collect.articles import Article, extract_article, find_article_links
-from pipeline.collect.canonical import canonicalise_url, hash_content
+from pipeline.collect.bombs import TagCounter
+from pipeline.collect.canonical import hash_content
 from pipeline.collect.cleaning import flag_invisible_chars
-from pipeline.collect.feeds import FeedEntry, TagCounter, parse_feed
 from pipeline.collect.fetch import FEED_ACCEPT, Fetcher, FetchResponse, FetchSettings
 from pipeline.collect.politeness import RobotsCache, host_key
-from pipeline.collect.sandbox import ParseLimits, ParseSandbox
+from pipeline.collect.sandbox import InWorker, ParseLimits, ParseSandbox
 from pipeline.errors import (
     FetchError,
     HTTPStatusError,
@@ -30,7 +29,10 @@ from pipeline.records import (
     SourceResult,
     SourceSpec,
 )
-from pipeline.summary import make_title
+
+if TYPE_CHECKING:
+    from pipeline.collect.articles import Article
+    from pipeline.collect.reading import ReadDocument
 
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30
@@ -38,6 +40,10 @@ MAX_FOLLOWED_PAGES = 30
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ARTICLE_IMPORTS = ("trafilatura",)
 """Loaded by a worker before an article's memory limit is measured."""
+READ_DOCUMENT: InWorker[ReadDocument] = InWorker("pipeline.collect.reading", "read_document")
+EXTRACT_ARTICLE: InWorker[Article] = InWorker("pipeline.collect.articles", "extract_article")
+"""The parsing, named rather than imported: it runs in the parse workers, and this process
+(which only moves bytes) does not load feedparser, lxml, trafilatura and courlan."""
 
 
 class Collector:
@@ -80,7 +86,7 @@ class Collector:
                 self.fetcher.gate.set_delay(host_key(urlsplit(url)), delay)
         response = await self.fetcher.fetch(url, accept=HTML_ACCEPT)
         article = await self.sandbox.run(
-            extract_article, response.body, url=response.url, fetched_at=response.fetched_at,
+            EXTRACT_ARTICLE, response.body, url=response.url, fetched_at=response.fetched_at,
             content_language=response.headers.get("content-language"), warm=ARTICLE_IMPORTS,
         )
         return response, article
@@ -109,7 +115,7 @@ class Collector:
         new_state = FetchState(etag=response.etag or None,
                                last_modified=response.last_modified or None)
         document = await self.sandbox.run(
-            read_document, response.body, source_id=spec.id, kind=spec.kind, url=response.url,
+            READ_DOCUMENT, response.body, source_id=spec.id, kind=spec.kind, url=response.url,
             fetched_at=response.fetched_at, content_type=response.content_type,
             lang_hint=spec.lang, max_items=self.settings.max_items,
         )
@@ -137,63 +143,6 @@ class Collector:
             return merge_article(item, article)
         warnings.append(f"feed summary kept for {item.url[:200]}: {reason}")
         return keep_summary(item, reason)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadDocument:
-    """The items a fetched feed or page gives, once each, in document order."""
-
-    items: list[CollectedItem]
-    warnings: list[str]
-
-
-def read_document(
-    body: bytes, *, source_id: str, kind: str, url: str, fetched_at: datetime,
-    content_type: str | None = None, lang_hint: str | None = None, max_items: int = 1000,
-) -> ReadDocument:
-    """Parse a feed (or find the article links of a page) and build its items, canonical URLs
-    and content hashes included: all the CPU work of a source, run in a worker process for big
-    runs so that the event loop only moves bytes."""
-    warnings: list[str] = []
-    if kind == "feed":
-        parsed = parse_feed(body, fetched_at=fetched_at, url=url, content_type=content_type,
-                            max_items=max_items)
-        entries = parsed.entries
-        warnings.extend(parsed.warnings)
-    else:
-        entries = [FeedEntry(title=link.title, link=link.url, guid=None, published_at=None,
-                             summary="") for link in find_article_links(body, url)]
-        if not entries:
-            warnings.append("no article links found on the page")
-    items: dict[str, CollectedItem] = {}
-    for entry in entries:
-        link = entry.link or ""
-        if not link.startswith(("http://", "https://")):
-            warnings.append(f"item without a usable link skipped: {entry.title[:60]!r}")
-            continue
-        try:
-            item = build_item(source_id, entry, fetched_at, lang_hint=lang_hint)
-        except Exception as error:  # one odd item never fails its source
-            warnings.append(f"item skipped: {entry.title[:60]!r}: {one_line(error)}")
-            continue
-        items.setdefault(item.canonical_url, item)
-    return ReadDocument(items=list(items.values()), warnings=warnings)
-
-
-def build_item(
-    source_id: str, entry: FeedEntry, fetched_at: datetime, *, lang_hint: str | None = None
-) -> CollectedItem:
-    """A collected item from a feed entry (or a page link), with canonical URL and hash."""
-    link = entry.link or ""
-    title = entry.title or make_title(entry.summary, lang_hint or "")
-    return CollectedItem(
-        source_id=source_id, url=link, canonical_url=canonicalise_url(link), title=title,
-        fetched_at=fetched_at, content_hash=hash_content(title, entry.content or entry.summary),
-        guid=entry.guid, summary=entry.summary, body=entry.content, lang_hint=lang_hint,
-        author=entry.author, publisher=entry.publisher, published_at=entry.published_at,
-        enclosures=entry.enclosures, categories=entry.categories,
-        warnings=(*entry.warnings, *flag_invisible_chars(entry.summary, entry.content)),
-    )
 
 
 def keep_summary(item: CollectedItem, reason: str) -> CollectedItem:

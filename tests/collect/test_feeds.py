@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.collect.feeds import parse_feed
 from pipeline.collect.fetch import FetchSettings
-from pipeline.collect.sources import build_item, collect_sources
+from pipeline.collect.reading import build_item
+from pipeline.collect.sources import collect_sources
 from pipeline.errors import ParseError
 from pipeline.records import FetchState, SourceSpec
 from tests.collect.server import LocalServer
@@ -262,7 +263,7 @@ xml:base="https://base.example/blog/"><title>A</title>
 def test_the_tag_count_is_the_same_piece_by_piece() -> None:
     import random
 
-    from pipeline.collect.feeds import TagCounter, count_unclosed_tags
+    from pipeline.collect.bombs import TagCounter, count_unclosed_tags
 
     body = (b'<?xml version="1.0"?><rss><!-- c --><channel><a/><b></b><br><x><y>'
             b"<![CDATA[<p>]]></channel></rss>") * 50
