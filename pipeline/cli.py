@@ -6,6 +6,8 @@ Exit status: 0 on success, 1 on a user-facing error (one line on stderr, no trac
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -734,7 +736,13 @@ for _group, _name, _target in STAGE_COMMANDS:
 
 
 def main() -> None:
-    """Entry point: user-facing errors become one line on stderr and exit status 1."""
+    """Entry point: user-facing errors become one line on stderr and exit status 1.
+
+    Registered first, :func:`gc.freeze` is the last exit handler: once the command is done,
+    the interpreter's shutdown no longer traverses and frees every object of the modules it
+    loaded, which cost ``pipeline collect`` 0.15–0.2 s of its 3.5 s. Streams are still
+    flushed and every other exit handler (logging, multiprocessing's clean-up) still runs."""
+    atexit.register(gc.freeze)
     try:
         cli.main(standalone_mode=False, prog_name="pipeline")
     except click.exceptions.Abort:

@@ -125,12 +125,13 @@ def collect(app: App, only: Sequence[str] = (), *, actor: Actor = SYSTEM,
     with ParseSandbox(parse_limits(app)).start() as sandbox, \
             recorded_run(app, "collect") as run:
         return _collect(app, run, all_specs, chosen, only, sandbox, progress=progress,
-                        due_only=due_only, limit=limit)
+                        due_only=due_only, limit=limit, own_sandbox=True)
 
 
 def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
              chosen: list[SourceSpec], only: Sequence[str], sandbox: ParseSandbox, *,
-             progress: Progress, due_only: bool, limit: int | None = None) -> CollectReport:
+             progress: Progress, due_only: bool, limit: int | None = None,
+             own_sandbox: bool = False) -> CollectReport:
     now_at = datetime.now(UTC)
     with app.session() as session:
         sync_sources(session, all_specs)
@@ -154,6 +155,8 @@ def _collect(app: App, run: RunRecord, all_specs: Sequence[SourceSpec],
     try:
         asyncio.run(collect_sources(chosen, states, fetch_settings, on_result=writer.put,
                                     sandbox=sandbox))
+        if own_sandbox:  # its workers wind down while the last results are stored
+            sandbox.stop()
         reports = writer.close() + [
             SourceReport(source_id=source_id, outcome="waiting",
                          error=f"the host asked to wait until "
