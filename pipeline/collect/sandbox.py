@@ -121,6 +121,7 @@ class ParseSandbox:
         self._pool = ProcessPool(max_workers=max(count, 1), context=context,
                                  initializer=_start_worker)
         self._closed = False
+        self._stopping: threading.Thread | None = None
 
     def start(self) -> ParseSandbox:
         """Start the workers from a thread: the first one waits until the fork server has
@@ -166,16 +167,22 @@ class ParseSandbox:
                           f"{self.limits.time_s:g} s (parse time limit)")
 
     def stop(self) -> None:
-        """Tell the workers to stop, without waiting for them (:meth:`close` waits): the pool's
-        threads notice within their polling period while the caller finishes its own work."""
-        self._pool.stop()
+        """Stop the workers from a thread of its own, while the caller finishes its own work
+        (pebble's threads notice within their 0.1 s polling period, then the workers are
+        reaped); :meth:`close` waits for it."""
+        if self._stopping is None:
+            self._pool.stop()
+            self._stopping = threading.Thread(target=self._pool.join, name="parse-pool-stop",
+                                              daemon=True)
+            self._stopping.start()
 
     def close(self) -> None:
-        """Stop the workers now (a parse still running is abandoned)."""
+        """Stop the workers now (a parse still running is abandoned) and wait for them."""
         if not self._closed:
             self._closed = True
-            self._pool.stop()
-            self._pool.join()
+            self.stop()
+            if self._stopping is not None:
+                self._stopping.join()
 
     def __enter__(self) -> ParseSandbox:
         return self
