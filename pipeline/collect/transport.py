@@ -13,7 +13,8 @@ import socket
 import ssl
 import zlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpcore
@@ -103,43 +104,51 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._ssl_context = ssl.create_default_context(cafile=ca_file)
         self._backend = PinnedBackend(allow_loopback=allow_loopback, loopback_only=loopback_only)
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = (
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = (
             OrderedDict()
         )
         self._busy: dict[tuple[bytes, bytes, int | None], int] = {}
         self._max_idle_pools = max_idle_pools
 
-    def _pool_for(self, key: tuple[bytes, bytes, int | None]) -> httpx.AsyncHTTPTransport:
-        transport = self._pools.get(key)
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, trust_env=False)
-            transport._pool = httpcore.AsyncConnectionPool(
+    def _pool_for(self, key: tuple[bytes, bytes, int | None]) -> httpcore.AsyncConnectionPool:
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = httpcore.AsyncConnectionPool(
                 ssl_context=self._ssl_context, max_connections=4, max_keepalive_connections=1,
                 keepalive_expiry=5.0, network_backend=self._backend,
             )
-            self._pools[key] = transport
+            self._pools[key] = pool
         self._pools.move_to_end(key)
-        return transport
+        return pool
 
     async def _close_idle_pools(self) -> None:
         idle = [k for k in self._pools if not self._busy.get(k)]
         closing = [self._pools.pop(k) for k in idle[: max(len(self._pools) - self._max_idle_pools,
                                                               0)]]
-        for transport in closing:  # popped first: a concurrent tidy() never sees them
-            await transport.aclose()
+        for pool in closing:  # popped first: a concurrent tidy() never sees them
+            await pool.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
-        transport = self._pool_for(key)
+        """The request through its origin's pool, in httpcore's terms and back (what httpx's
+        own transport does, which takes no network backend)."""
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pool_for(key)
         self._busy[key] = self._busy.get(key, 0) + 1
         try:
-            response = await transport.handle_async_request(request)
+            with httpx_errors(request):
+                response = await pool.handle_async_request(httpcore.Request(
+                    method=request.method,
+                    url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                     target=url.raw_path),
+                    headers=request.headers.raw, content=request.stream,
+                    extensions=request.extensions))
         except BaseException:
             self._release(key)
             raise
         return httpx.Response(
-            status_code=response.status_code, headers=response.headers,
-            stream=_ReleasingStream(response.stream, lambda: self._release(key)),
+            status_code=response.status, headers=response.headers,
+            stream=_ReleasingStream(response.stream, request, lambda: self._release(key)),
             extensions=response.extensions,
         )
 
@@ -149,8 +158,8 @@ class PinnedTransport(httpx.AsyncBaseTransport):
             del self._busy[key]
 
     async def aclose(self) -> None:
-        for transport in self._pools.values():
-            await transport.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
         self._pools.clear()
 
     async def tidy(self) -> None:
@@ -159,19 +168,51 @@ class PinnedTransport(httpx.AsyncBaseTransport):
             await self._close_idle_pools()
 
 
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout), (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout), (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError), (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+"""httpcore's errors and the httpx errors they are raised as (most specific first)."""
+
+
+@contextmanager
+def httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """httpcore's errors raised as httpx's, as httpx's own transport does; ours pass."""
+    try:
+        yield
+    except Exception as error:
+        for core_type, httpx_type in _HTTPX_ERRORS:
+            if isinstance(error, core_type):
+                raise httpx_type(str(error), request=request) from error
+        raise
+
+
 class _ReleasingStream(httpx.AsyncByteStream):
-    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+    def __init__(self, stream: Any, request: httpx.Request, release: Callable[[], None]
+                 ) -> None:
         self._stream = stream
+        self._request = request
         self._release = release
         self._released = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+        with httpx_errors(self._request):
+            async for chunk in self._stream:
+                yield chunk
 
     async def aclose(self) -> None:
         try:
-            await self._stream.aclose()
+            with httpx_errors(self._request):
+                await self._stream.aclose()
         finally:
             if not self._released:
                 self._released = True
