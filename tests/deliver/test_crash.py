@@ -2,9 +2,9 @@
 senders started on one edition; on SQLite and PostgreSQL.
 
 What must hold in the end: every subscriber received the edition; a subscriber received it
-twice only when a kill caught their message on the wire (the server had it, the sender had
-not yet recorded it), at most one such message per connection and kill, and then both
-copies carry the same Message-ID; no subscriber got two messages from two senders.
+again only when a kill caught their message on the wire (the server had it, the sender had
+not yet recorded it), at most one such message per connection and kill, and then every copy
+carries the same Message-ID; no subscriber got two messages from two senders.
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ def start_sender(edition_id: int, env: dict[str, str], cwd: Path) -> subprocess.
 def check_exactly_once(app: App, smtp: SmtpServer, wanted: set[str], kills: int) -> int:
     received = smtp.recorder.by_recipient()
     assert set(received) == wanted  # nobody skipped
-    repeated = {address: messages for address, messages in received.items()
-                if len(messages) > 1}
-    assert len(repeated) <= kills * CONNECTIONS
-    for address, messages in repeated.items():
-        assert len(messages) == 2, address
+    # each kill leaves at most one message per connection on the wire; the next sender sends
+    # it again (a message caught by two kills in a row arrives three times), always the same
+    repeated = sum(len(messages) - 1 for messages in received.values())
+    assert repeated <= kills * CONNECTIONS
+    for address, messages in received.items():
         assert len({m.message_id for m in messages}) == 1, address  # the same Message-ID
     with app.session(readonly=True) as db:
         rows = db.execute(select(Delivery.status, Delivery.message_id)).all()
@@ -59,7 +59,7 @@ def check_exactly_once(app: App, smtp: SmtpServer, wanted: set[str], kills: int)
     assert {m.message_id for messages in received.values() for m in messages} == {
         message_id for _, message_id in rows}
     assert edition is not None and edition.status == EditionStatus.SENT
-    return len(repeated)
+    return repeated
 
 
 def kill_and_restart(app: App, smtp: SmtpServer, tmp_path: Path, edition_id: int,
