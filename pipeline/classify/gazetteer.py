@@ -81,8 +81,10 @@ class Gazetteer:
 
     def find_places(self, words: Sequence[str]) -> list[tuple[str, Place]]:
         """(text as written, place) for places named in ``words``; ignored names dropped."""
-        cached = FOLDED_WORDS.get
-        folded = [cached(w) or fold_word(w) for w in words]
+        cached: list[str | None] = list(map(FOLDED_WORDS.get, words))
+        folded: list[str] = (
+            [fold_word(w) if f is None else f for w, f in zip(words, cached, strict=True)]
+            if None in cached else cached)  # type: ignore[assignment]
         found: list[tuple[str, Place]] = []
         index = self.index
         present = index.keys() & set(folded)

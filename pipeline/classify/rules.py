@@ -9,6 +9,7 @@ features through the same function, so what the model learns from is what it see
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,13 @@ def merge_matches(
     into: dict[str, SectionMatch], other: dict[str, SectionMatch], factor: float
 ) -> None:
     for section_id, match in other.items():
-        target = into.setdefault(section_id, SectionMatch())
+        target = into.get(section_id)
+        if target is None:
+            terms: Counter[str] = Counter()
+            dict.update(terms, match.terms)
+            into[section_id] = SectionMatch(0.0 + match.score * factor, terms,
+                                            dict(match.weights))
+            continue
         target.score += match.score * factor
         target.terms.update(match.terms)
         target.weights.update(match.weights)
@@ -83,7 +90,7 @@ def score_sections(
         langs = (*langs, lang)
     body_factor = 1.0 / math.sqrt(1.0 + len(body_words) / settings["body_norm_tokens"])
     scores: dict[str, SectionMatch] = {}
-    body: dict[str, SectionMatch] = {}
+    body: dict[str, float] = {}
     for match_lang in langs:
         known = stems if match_lang == lang else None
         merge_matches(
@@ -93,8 +100,9 @@ def score_sections(
         )
         body_matches = match_text(taxonomy, match_lang, body_words, known[1] if known else None)
         merge_matches(scores, body_matches, body_factor)
-        merge_matches(body, body_matches, body_factor)
-    return scores, {section_id: match.score for section_id, match in body.items()}
+        for section_id, match in body_matches.items():
+            body[section_id] = body.get(section_id, 0.0) + match.score * body_factor
+    return scores, body
 
 
 @dataclass(slots=True)
