@@ -98,12 +98,15 @@ def match_sections(
     positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
     seq = list(map(stems.__getitem__, positions))
     next_free: dict[str, int] = {}
+    end = len(seq)
     for i in [i for i, stem in enumerate(seq) if stem in present]:
         for section_id, term in terms[seq[i]]:
             if next_free.get(section_id, 0) > i:
                 continue
-            size = len(term.stems)
-            if size > 1 and tuple(seq[i : i + size]) != term.stems:
+            phrase = term.stems
+            size = len(phrase)
+            if size > 1 and (i + size > end or seq[i + 1] != phrase[1]
+                             or tuple(seq[i : i + size]) != phrase):
                 continue
             if masked and (section_id, positions[i]) in masked:
                 continue
