@@ -8,8 +8,6 @@ model never runs code). Inference needs only NumPy; scikit-learn is needed to tr
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
 import math
 import zlib
@@ -104,15 +102,14 @@ class RelevanceModel:
                                          strict=True)]
         logit = self.intercept + sum(weights)
         probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
-        # the strongest contributions each way, ties in the order of a stable sort by weight
-        # (the later name first at the top): (weight, position) pairs compared in C, no full sort
-        ranked = list(zip(weights, itertools.count()))
+        order = sorted(range(len(weights)), key=weights.__getitem__)
         return Prediction(
             probability=probability,
             relevant=probability >= self.threshold,
             to_check=abs(probability - self.threshold) < self.band,
-            supporting=[(names[i], w) for w, i in heapq.nlargest(EXPLAIN_TERMS, ranked) if w > 0],
-            opposing=[(names[i], w) for w, i in heapq.nsmallest(EXPLAIN_TERMS, ranked) if w < 0],
+            supporting=[(names[i], weights[i]) for i in order[: -EXPLAIN_TERMS - 1 : -1]
+                        if weights[i] > 0],
+            opposing=[(names[i], weights[i]) for i in order[:EXPLAIN_TERMS] if weights[i] < 0],
         )
 
 
