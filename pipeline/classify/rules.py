@@ -9,7 +9,6 @@ features through the same function, so what the model learns from is what it see
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,13 +60,13 @@ def match_text(
 def merge_matches(
     into: dict[str, SectionMatch], other: dict[str, SectionMatch], factor: float
 ) -> None:
+    """Add ``other``'s matches, scaled by ``factor``, to ``into``. A section ``into`` lacks takes
+    ``other``'s match object itself (rescaled): ``other`` must not be used afterwards."""
     for section_id, match in other.items():
         target = into.get(section_id)
         if target is None:
-            terms: Counter[str] = Counter()
-            dict.update(terms, match.terms)
-            into[section_id] = SectionMatch(0.0 + match.score * factor, terms,
-                                            dict(match.weights))
+            match.score = 0.0 + match.score * factor
+            into[section_id] = match
             continue
         target.score += match.score * factor
         target.terms.update(match.terms)
@@ -99,9 +98,9 @@ def score_sections(
             settings["title_weight"],
         )
         body_matches = match_text(taxonomy, match_lang, body_words, known[1] if known else None)
-        merge_matches(scores, body_matches, body_factor)
-        for section_id, match in body_matches.items():
+        for section_id, match in body_matches.items():  # before the merge rescales them
             body[section_id] = body.get(section_id, 0.0) + match.score * body_factor
+        merge_matches(scores, body_matches, body_factor)
     return scores, body
 
 

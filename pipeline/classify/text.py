@@ -7,6 +7,7 @@ expression runs over it, so a 5 MB body costs no more than a long article.
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -32,8 +33,11 @@ STEMMER_NAMES: dict[str, str] = {
 _TAG_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.S | re.I)
 _TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
 _THOUSANDS_RE = re.compile(r"(\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
-"""A digit and the thousands separator after it (the digit is put back: no look-behind, which
-makes the expression try every position)."""
+"""A digit and the thousands separator after it; the digit is put back (measured faster than a
+look-behind for the digit)."""
+_KEEP_DIGIT = operator.itemgetter(1)
+"""The replacement: the digit alone (a function: a template such as ``r"\\1"`` is parsed by a
+Python-level call on every ``sub``)."""
 
 
 def clean_text(text: str, max_chars: int) -> str:
@@ -81,7 +85,7 @@ def tokenize_words(text: str) -> list[str]:
     a change from letters to digits ("COP28" → "COP", "28"), in keywords and texts alike.
     Thousands separators are dropped ("1.000", "1 000" and "1,000" → "1000").
     """
-    return _TOKEN_RE.findall(_THOUSANDS_RE.sub(r"\1", text))
+    return _TOKEN_RE.findall(_THOUSANDS_RE.sub(_KEEP_DIGIT, text))
 
 
 class Stemmer:
