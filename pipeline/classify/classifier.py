@@ -16,6 +16,7 @@ from .features import item_features
 from .gazetteer import (
     WORLDWIDE,
     Gazetteer,
+    Place,
     count_regions,
     load_default_gazetteer,
     settle_ambiguous,
@@ -89,6 +90,15 @@ def choose_themes(
         if score >= top * settings["theme_keep_ratio"] or (body > 0 and body >= body_floor):
             chosen.append(tid)
     return tuple(chosen[: int(settings["max_themes"])])
+
+
+def is_world_body_subject(title_places: Sequence[tuple[str, Place]]) -> bool:
+    """True when the title names a UN body or summit ("COP27", "the IPCC", "la FAO") and no
+    place: the item is about that body's work, which is worldwide, and the places of the body
+    are mostly where the summit meets ("the Cop27 summit in Sharm el-Sheikh") or who spoke there.
+    A title that also names a place ("FAO warns of hunger in the Sahel") keeps the counting."""
+    return any(place.code == WORLDWIDE and place.capitalised for _text, place in title_places) \
+        and not any(place.region and place.code != WORLDWIDE for _text, place in title_places)
 
 
 def choose_regions(
@@ -180,7 +190,7 @@ def classify_item(
         and themes[0] == WORLDWIDE_THEME
         and not any(place.region for _text, place in title_places)
     )
-    if worldwide:
+    if worldwide or is_world_body_subject(title_places):
         regions = ("global",)
     place_counts = Counter(text for text, _place in (*title_places, *body_places))
 

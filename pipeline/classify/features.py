@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .text import fold_word, get_stemmer, tokenize_words
 
@@ -55,7 +55,7 @@ def hash_feature(name: str) -> int:
     return index
 
 
-def keep_stems(stems: Sequence[str], stop_stems: frozenset[str]) -> list[str]:
+def keep_stems(stems: Iterable[str], stop_stems: frozenset[str]) -> list[str]:
     """``stems`` without stop words and one-letter stems."""
     return [s for s in stems if len(s) >= MIN_WORD_LETTERS and s not in stop_stems]
 
@@ -112,7 +112,9 @@ def item_features(
     """The named features of one item (see the module docstring), from the stems the rules
     already made (in ``lang``): nothing is stemmed twice. Every feature is an indicator (1.0)."""
     title_kept = keep_stems(title_stems, stop_stems)
-    body_kept = keep_stems(body_stems[:BODY_WORDS_MAX], stop_stems)
+    # each body stem once, in the order first met (the names are deduplicated at the end in
+    # that same order): a body repeats its words, and each repeat cost a check and a name
+    body_kept = keep_stems(dict.fromkeys(body_stems[:BODY_WORDS_MAX]), stop_stems)
     names = ["w:" + stem for stem in title_kept]
     names += ["w:" + stem for stem in body_kept]
     if categories:

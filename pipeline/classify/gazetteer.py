@@ -81,8 +81,10 @@ class Gazetteer:
 
     def find_places(self, words: Sequence[str]) -> list[tuple[str, Place]]:
         """(text as written, place) for places named in ``words``; ignored names dropped."""
-        cached = FOLDED_WORDS.get
-        folded = [cached(w) or fold_word(w) for w in words]
+        cached: list[str | None] = list(map(FOLDED_WORDS.get, words))
+        folded: list[str] = (
+            [fold_word(w) if f is None else f for w, f in zip(words, cached, strict=True)]
+            if None in cached else cached)  # type: ignore[assignment]
         found: list[tuple[str, Place]] = []
         index = self.index
         present = index.keys() & set(folded)
@@ -92,15 +94,19 @@ class Gazetteer:
         for i in [i for i, word in enumerate(folded) if word in present]:
             if i < next_free:
                 continue
+            word = words[i]
+            capital = word[:1].isupper()
             for place in index[folded[i]]:
+                # the case first: most hits are articles ("la", "el", "le") in lower case,
+                # and the names they start ("La Rioja", "El Salvador") need a capital
+                if place.capitalised and not capital:
+                    continue
                 size = len(place.key)
                 if size > 1 and tuple(folded[i : i + size]) != place.key:
                     continue
-                if place.capitalised and not words[i][:1].isupper():
+                if place.acronym and not word.isupper():
                     continue
-                if place.acronym and not words[i].isupper():
-                    continue
-                if place.lowercase and not words[i][:1].islower():
+                if place.lowercase and not word[:1].islower():
                     continue
                 if place.capitals and not all(
                         words[i + k][:1].isupper() for k, cap in enumerate(place.capitals) if cap):

@@ -25,12 +25,17 @@ DETECT_MAX_CHARS = 300
 MIN_LETTERS = 3
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_COVERED_RE = re.compile(
-    "[A-Za-z\u00c0-\u024f\u1e00-\u1eff"  # Latin
+_COVERED_RANGES = (
+    "A-Za-z\u00c0-\u024f\u1e00-\u1eff"  # Latin
     "\u0400-\u04ff"  # Cyrillic
     "\u0600-\u06ff\u0750-\u077f"  # Arabic
-    "\u3040-\u30ff\u4e00-\u9fff]"  # kana and CJK ideographs
+    "\u3040-\u30ff\u4e00-\u9fff"  # kana and CJK ideographs
 )
+_COVERED_RE = re.compile(f"[{_COVERED_RANGES}]")
+_UNCOVERED_LETTER_RE = re.compile(rf"[^\W\d_{_COVERED_RANGES}]")
+"""A letter outside the covered scripts (a word character that is no digit, no "_" and in no
+covered range)."""
+_ENOUGH_LETTERS_RE = re.compile(rf"[^\W\d_](?:.*?[^\W\d_]){{{MIN_LETTERS - 1}}}", re.S)
 
 
 @lru_cache(maxsize=1)
@@ -59,9 +64,16 @@ def detect_language(text: str) -> str:
     Never raises; looks at most at :data:`DETECT_MAX_CHARS` characters.
     """
     sample = text[:DETECT_MAX_CHARS]
-    letters, covered = count_script_letters(sample)
-    if letters < MIN_LETTERS:
-        return UNDETERMINED
-    identifier = load_identifier() if covered * 2 >= letters else load_full_identifier()
+    if _UNCOVERED_LETTER_RE.search(sample) is None:
+        # every letter is in a covered script (most texts): only "are there enough letters?"
+        # is left to ask, without counting them all
+        if _ENOUGH_LETTERS_RE.search(sample) is None:
+            return UNDETERMINED
+        identifier = load_identifier()
+    else:
+        letters, covered = count_script_letters(sample)
+        if letters < MIN_LETTERS:
+            return UNDETERMINED
+        identifier = load_identifier() if covered * 2 >= letters else load_full_identifier()
     lang, _score = identifier.classify(sample)
     return str(lang) if lang else UNDETERMINED

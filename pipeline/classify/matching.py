@@ -57,11 +57,14 @@ def build_language_index(taxonomy: Taxonomy, lang: str) -> LanguageIndex:
     return index
 
 
-def find_masked(index: LanguageIndex, stems: Sequence[str]) -> set[tuple[str, int]]:
-    """(section id, position) pairs covered by an exclusion phrase."""
+def find_masked(
+    index: LanguageIndex, stems: Sequence[str], stem_set: set[str] | None = None
+) -> set[tuple[str, int]]:
+    """(section id, position) pairs covered by an exclusion phrase (``stem_set``: the set of
+    ``stems`` when already made)."""
     masked: set[tuple[str, int]] = set()
     exclusions = index.exclusions
-    present = exclusions.keys() & set(stems)
+    present = exclusions.keys() & (stem_set if stem_set is not None else set(stems))
     if not present:
         return masked
     for i in [i for i, stem in enumerate(stems) if stem in present]:
@@ -83,19 +86,27 @@ def match_sections(
     ``words`` are the original words the stems come from: an acronym term (written in capitals)
     matches only where the word is in capitals too, an exact word only where it is spelled as
     listed. Without ``words`` neither is checked."""
-    masked = find_masked(index, stems)
-    positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
-    seq = [stems[i] for i in positions]
     results: dict[str, SectionMatch] = {}
-    next_free: dict[str, int] = {}
     terms = index.terms
-    present = terms.keys() & set(seq)
+    stem_set = set(stems)
+    present = terms.keys() & stem_set
+    if present and stop_stems:
+        present -= stop_stems
+    if not present:
+        return results  # no term starts in this text: nothing to mask or to match
+    masked = find_masked(index, stems, stem_set)
+    positions = [i for i, stem in enumerate(stems) if stem not in stop_stems]
+    seq = list(map(stems.__getitem__, positions))
+    next_free: dict[str, int] = {}
+    end = len(seq)
     for i in [i for i, stem in enumerate(seq) if stem in present]:
         for section_id, term in terms[seq[i]]:
             if next_free.get(section_id, 0) > i:
                 continue
-            size = len(term.stems)
-            if size > 1 and tuple(seq[i : i + size]) != term.stems:
+            phrase = term.stems
+            size = len(phrase)
+            if size > 1 and (i + size > end or seq[i + 1] != phrase[1]
+                             or tuple(seq[i : i + size]) != phrase):
                 continue
             if masked and (section_id, positions[i]) in masked:
                 continue

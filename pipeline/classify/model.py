@@ -80,8 +80,7 @@ class RelevanceModel:
 
     def weights_for(self, names: list[str]) -> list[float]:
         """The weight of each name (cached look-ups; hashed only the first time a name is met)."""
-        known = self.weight_of.get
-        weights = [known(name) for name in names]
+        weights = list(map(self.weight_of.get, names))
         if None in weights:
             weights = [self.weight(name) if weight is None else weight
                        for name, weight in zip(names, weights, strict=True)]

@@ -7,6 +7,7 @@ expression runs over it, so a 5 MB body costs no more than a long article.
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,7 +32,12 @@ STEMMER_NAMES: dict[str, str] = {
 
 _TAG_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.S | re.I)
 _TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
-_THOUSANDS_RE = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
+_THOUSANDS_RE = re.compile(r"(\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
+"""A digit and the thousands separator after it; the digit is put back (measured faster than a
+look-behind for the digit)."""
+_KEEP_DIGIT = operator.itemgetter(1)
+"""The replacement: the digit alone (a function: a template such as ``r"\\1"`` is parsed by a
+Python-level call on every ``sub``)."""
 
 
 def clean_text(text: str, max_chars: int) -> str:
@@ -79,7 +85,7 @@ def tokenize_words(text: str) -> list[str]:
     a change from letters to digits ("COP28" → "COP", "28"), in keywords and texts alike.
     Thousands separators are dropped ("1.000", "1 000" and "1,000" → "1000").
     """
-    return _TOKEN_RE.findall(_THOUSANDS_RE.sub("", text))
+    return _TOKEN_RE.findall(_THOUSANDS_RE.sub(_KEEP_DIGIT, text))
 
 
 class Stemmer:
@@ -113,9 +119,15 @@ class Stemmer:
         return result
 
     def stem_words(self, words: Iterable[str]) -> list[str]:
-        cached = self._cache.get
-        stem = self.stem
-        return [cached(word) or stem(word) for word in words]
+        """The stem of each word: one cache look-up per word (through ``map``, no Python
+        frame per word); only the words not met before are stemmed."""
+        words = words if isinstance(words, list) else list(words)
+        stems = list(map(self._cache.get, words))
+        if None in stems:
+            stem = self.stem
+            stems = [stem(word) if cached is None else cached
+                     for word, cached in zip(words, stems, strict=True)]
+        return stems  # type: ignore[return-value]
 
 
 _STEMMERS: dict[str, Stemmer] = {}

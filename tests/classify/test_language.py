@@ -34,3 +34,14 @@ def test_script_outside_the_candidates_is_not_forced_into_french_english_or_span
 def test_only_the_first_characters_are_looked_at() -> None:
     text = "Les agriculteurs du Sahel replantent des arbres. " * 200_000
     assert detect_language(text) == "fr"
+
+
+@pytest.mark.parametrize("text", ["ab", "a 1 b", "é-ñ", "ภา", "a ภ"])
+def test_fewer_than_three_letters_are_undetermined_in_any_script(text: str) -> None:
+    assert detect_language(text) == "und"
+
+
+def test_a_few_letters_of_another_script_do_not_move_a_latin_text_to_the_full_model() -> None:
+    # the quick path (no letter outside the covered scripts) and the counting path agree
+    assert detect_language("Les agriculteurs replantent des arbres au Sahel (ไทย)") == "fr"
+    assert detect_language("ไทย ภาษาไทยเป็นภาษาราชการ ab") not in {"fr", "en", "es", "und"}

@@ -75,3 +75,43 @@ def test_a_tie_between_two_regions_goes_to_the_outlet_country() -> None:
                               "Opposition among UK farmers is rising towards the trade deal "
                               "with Australia.", source_country="US")
     assert elsewhere.regions[:1] == ("global",)
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Cop 27 draft deal published amid stalemate on loss and damage funding",
+     "Delegates at the summit in Sharm el-Sheikh hope to agree in the coming days."),
+    ("COP25: las claves del nuevo acuerdo por el clima",
+     "La cumbre de casi 200 países celebrada en Madrid terminó con dos días de retraso."),
+    ("UN land conference opens", "Ministers met in Nairobi to discuss drought."),
+])
+def test_a_un_body_or_summit_in_the_title_is_global_whatever_its_venue(title: str,
+                                                                         text: str) -> None:
+    result = classify_item(title, text, source_country="IE")
+    assert result.regions == ("global",)
+
+
+def test_a_un_body_beside_a_place_in_the_title_keeps_the_place() -> None:
+    result = classify_item("FAO warns of hunger in the Sahel",
+                           "Farmers in Niger and Mali lost their harvests.")
+    assert result.regions[:1] == ("africa",)
+
+
+@pytest.mark.parametrize(("title", "region"), [
+    ("Sequía: pérdidas de arroz en Lambayeque y Piura", "latin-america-caribbean"),
+    ("Incendios en Chubut y Neuquén", "latin-america-caribbean"),
+    ("La Secretaría de Agricultura promueve la agricultura de conservación",
+     "latin-america-caribbean"),
+    ("Le Commissariat général au développement durable publie son bilan", "europe"),
+])
+def test_latin_american_provinces_and_shared_ministries_name_their_region(title: str,
+                                                                          region: str) -> None:
+    assert classify_item(title, "").regions[:1] == (region,)
+
+
+@pytest.mark.parametrize("title", [
+    "Para los agricultores, la sequía es lo peor",
+    "Corrientes marinas y clima: un estudio",
+    "Sucre et betteraves : la récolte baisse",
+])
+def test_sentence_initial_words_are_not_latin_american_places(title: str) -> None:
+    assert classify_item(title, "").regions == ("global",)
