@@ -29,9 +29,9 @@ from pipeline.errors import ConfigError, StoreError
 from pipeline.jobs.runs import RunRecord, recorded_run
 from pipeline.log import get_logger
 from pipeline.permissions import SYSTEM, Action, Actor, require
-from pipeline.records import SourceResult, SourceSpec
+from pipeline.records import CollectedItem, SourceResult, SourceSpec
 from pipeline.states import ItemOrigin
-from pipeline.store.items import upsert_items
+from pipeline.store.items import UpsertStats, upsert_items
 from pipeline.store.runs import LEASE_SECONDS
 from pipeline.store.sources import (
     claim_due_sources,
@@ -223,7 +223,11 @@ class ResultWriter:
                 with self.app.session() as session:
                     # held for the batch: the identity map keeps rows only while referenced
                     rows = load_source_rows(session, [self.chosen[i].id for i, _ in work])
-                    stored = {index: store_source_result(session, self.chosen[index], result)
+                    counts = store_items_of(session, [(self.chosen[index], result)
+                                                      for index, result in work])
+                    stored = {index: store_source_result(
+                                  session, self.chosen[index], result,
+                                  counts.get(self.chosen[index].id, UpsertStats()))
                               for index, result in work}
                     del rows
                 break
@@ -236,10 +240,27 @@ class ResultWriter:
         self.reports.update(stored)
 
 
-def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
-                        ) -> SourceReport:
-    """A source's items and its fetch state land in the same transaction (a batch of sources
-    shares one short transaction: one commit per source is what costs on SQLite)."""
+def store_items_of(session: Session, done: Sequence[tuple[SourceSpec, SourceResult]]
+                   ) -> dict[str, UpsertStats]:
+    """The items of a batch of sources, stored in one upsert per origin (feed, page), and what
+    became of them per source: an upsert per source cost 1.5 ms of look-ups and statements,
+    more than its 20 items (0.8 s of the writer's 0.95 s for 500 feeds)."""
+    by_origin: dict[ItemOrigin, list[CollectedItem]] = {}
+    for spec, result in done:
+        origin = ItemOrigin.PAGE if spec.kind == "page" else ItemOrigin.FEED
+        by_origin.setdefault(origin, []).extend(result.items)
+    counts: dict[str, UpsertStats] = {}
+    for origin, items in by_origin.items():
+        if items:
+            counts.update(upsert_items(session, items, origin).sources)
+    return counts
+
+
+def store_source_result(session: Session, spec: SourceSpec, result: SourceResult,
+                        stored: UpsertStats) -> SourceReport:
+    """A source's fetch state, in the transaction that stored its items (``stored``: what
+    became of them; a batch of sources shares one short transaction: one commit per source is
+    what costs on SQLite)."""
     log = get_logger(source_id=spec.id)
     now_at = datetime.now(UTC)
     report = SourceReport(source_id=spec.id, outcome=result.outcome, error=result.error,
@@ -249,10 +270,9 @@ def store_source_result(session: Session, spec: SourceSpec, result: SourceResult
     next_check_at, paused = plan_next_check(
         errors, result.retry_after_at, timedelta(minutes=spec.interval_minutes), now_at)
     if result.items:
-        origin = ItemOrigin.PAGE if spec.kind == "page" else ItemOrigin.FEED
-        stats = upsert_items(session, result.items, origin)
-        report.new, report.updated, report.unchanged = stats.new, stats.updated, stats.unchanged
-        if result.outcome == "new" and stats.new == 0 and stats.updated == 0:
+        report.new, report.updated = stored.new, stored.updated
+        report.unchanged = stored.unchanged
+        if result.outcome == "new" and stored.new == 0 and stored.updated == 0:
             report.outcome = "unchanged"
     record_fetch_result(session, spec, result, now_at, report.new,
                         next_check_at=next_check_at, paused=paused)

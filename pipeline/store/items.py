@@ -9,9 +9,10 @@ is safe when two collectors run at once.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -51,11 +52,24 @@ class UpsertStats:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    sources: dict[str, UpsertStats] = field(default_factory=dict)
+    """The same counts per source (``CollectedItem.source_id``), when several sources' items
+    are stored at once."""
 
     def add(self, other: UpsertStats) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
+
+
+def _stats_of(tally: Counter[tuple[str, str]]) -> UpsertStats:
+    """Totals and per-source counts from ``(source_id, outcome)`` tallies."""
+    stats = UpsertStats()
+    for (source_id, outcome), count in tally.items():
+        per = stats.sources.setdefault(source_id, UpsertStats())
+        setattr(per, outcome, getattr(per, outcome) + count)
+        setattr(stats, outcome, getattr(stats, outcome) + count)
+    return stats
 
 
 def _chunks(items: Sequence[CollectedItem], size: int) -> Iterable[Sequence[CollectedItem]]:
@@ -245,12 +259,13 @@ def upsert_items(session: Session, items: Sequence[CollectedItem],
                  origin: ItemOrigin = ItemOrigin.FEED) -> UpsertStats:
     """Insert new items and update changed ones; duplicates within the batch collapse to one.
     ``origin`` is how new items came in (a feed, a page source, a submission)."""
-    stats = UpsertStats()
+    tally: Counter[tuple[str, str]] = Counter()
     now_at = datetime.now(UTC)
     origin_value = str(origin.value)
     for chunk in _chunks(items, CHUNK):
         unique = _collapse_batch(chunk)
-        stats.unchanged += len(chunk) - len(unique)
+        kept = {id(item) for item in unique}
+        tally.update((item.source_id, "unchanged") for item in chunk if id(item) not in kept)
         existing = _find_existing(session, unique)
         fresh: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
@@ -258,19 +273,19 @@ def upsert_items(session: Session, items: Sequence[CollectedItem],
             match = existing.get(item.canonical_url)
             if match is None:
                 fresh.append(_row(item, now_at, origin_value))
+                tally[item.source_id, "new"] += 1
             elif match[1] != item.content_hash:
                 row = _row(item, now_at, origin_value)
                 changed.append({"id": match[0], **{n: row[n] for n in _UPDATABLE},
                                 **_RELEASED})
+                tally[item.source_id, "updated"] += 1
             else:
-                stats.unchanged += 1
+                tally[item.source_id, "unchanged"] += 1
         if fresh:
             _insert_rows(session, fresh)
-            stats.new += len(fresh)
         if changed:
             session.execute(update(Item), changed)  # ORM bulk UPDATE by primary key
-            stats.updated += len(changed)
-    return stats
+    return _stats_of(tally)
 
 
 def count_fallback_items(session: Session) -> int:
