@@ -56,11 +56,6 @@ class UpsertStats:
     """The same counts per source (``CollectedItem.source_id``), when several sources' items
     are stored at once."""
 
-    def add(self, other: UpsertStats) -> None:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
 
 def _stats_of(tally: Counter[tuple[str, str]]) -> UpsertStats:
     """Totals and per-source counts from ``(source_id, outcome)`` tallies."""
