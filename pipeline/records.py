@@ -107,6 +107,28 @@ class CollectedItem:
     a fetch error…); None when the page was used or never sought."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReadDocument:
+    """The items a fetched feed or page gives, once each, in document order (what a parse
+    worker returns: defined here, not beside the parsers, so that receiving it loads none)."""
+
+    items: list[CollectedItem]
+    warnings: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article page's main text and metadata, as a parse worker extracted them."""
+
+    title: str
+    text: str
+    lang: str | None
+    published_at: datetime | None
+    author: str | None
+    url: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
 FetchOutcome = Literal["new", "unchanged", "not_modified", "failed"]
 
 

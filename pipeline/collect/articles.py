@@ -25,6 +25,7 @@ from pipeline.collect.cleaning import (
 )
 from pipeline.collect.tidy import tidy_title
 from pipeline.errors import ParseError
+from pipeline.records import Article
 
 MAX_PAGE_LINKS = 100
 MIN_LINK_WORDS = 3
@@ -36,17 +37,6 @@ _OG_LOCALE = re.compile(
 )
 _MEDIA_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".mp3", ".mp4", ".zip", ".doc",
                    ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".svg", ".webp")
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    title: str
-    text: str
-    lang: str | None
-    published_at: datetime | None
-    author: str | None
-    url: str | None = None
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ Imported by the workers (the fork server preloads it), not by the collector's pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.collect.articles import find_article_links
@@ -14,16 +13,8 @@ from pipeline.collect.canonical import canonicalise_url, hash_content
 from pipeline.collect.cleaning import flag_invisible_chars
 from pipeline.collect.feeds import FeedEntry, parse_feed
 from pipeline.errors import one_line
-from pipeline.records import CollectedItem
+from pipeline.records import CollectedItem, ReadDocument
 from pipeline.summary import make_title
-
-
-@dataclass(frozen=True, slots=True)
-class ReadDocument:
-    """The items a fetched feed or page gives, once each, in document order."""
-
-    items: list[CollectedItem]
-    warnings: list[str]
 
 
 def read_document(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pipeline.collect.addresses import check_url
@@ -23,16 +22,14 @@ from pipeline.errors import (
     one_line,
 )
 from pipeline.records import (
+    Article,
     CollectedItem,
     FetchOutcome,
     FetchState,
+    ReadDocument,
     SourceResult,
     SourceSpec,
 )
-
-if TYPE_CHECKING:
-    from pipeline.collect.articles import Article
-    from pipeline.collect.reading import ReadDocument
 
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_FOLLOWED_PAGES = 30

@@ -102,7 +102,9 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         self, *, allow_loopback: bool, loopback_only: bool = False, ca_file: str | None = None,
         max_idle_pools: int = 256,
     ) -> None:
-        self._ssl_context = ssl.create_default_context(cafile=ca_file)
+        self._ca_file = ca_file
+        self._ssl_context: ssl.SSLContext | None = None
+        """Made for the first https origin (loading the system's certificates takes 40 ms)."""
         self._backend = PinnedBackend(allow_loopback=allow_loopback, loopback_only=loopback_only)
         self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = (
             OrderedDict()
@@ -114,12 +116,17 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         pool = self._pools.get(key)
         if pool is None:
             pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl_context, max_connections=4, max_keepalive_connections=1,
-                keepalive_expiry=5.0, network_backend=self._backend,
+                ssl_context=self._tls() if key[0] == b"https" else None, max_connections=4,
+                max_keepalive_connections=1, keepalive_expiry=5.0, network_backend=self._backend,
             )
             self._pools[key] = pool
         self._pools.move_to_end(key)
         return pool
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context(cafile=self._ca_file)
+        return self._ssl_context
 
     async def _close_idle_pools(self) -> None:
         idle = [k for k in self._pools if not self._busy.get(k)]

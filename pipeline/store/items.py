@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from pipeline.records import CollectedItem
@@ -213,20 +213,32 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if connection.dialect.name == "postgresql":
         _copy_upsert_postgres(connection, rows)
         return
-    connection.execute(_sqlite_upsert_statement(), rows)
+    sql, columns = _sqlite_upsert(connection.dialect)
+    connection.exec_driver_sql(sql, [tuple([row[name] if convert is None else convert(row[name])
+                                            for name, convert in columns]) for row in rows])
 
 
 @functools.cache
-def _sqlite_upsert_statement() -> Any:
-    """Built once per process: building ``excluded`` column proxies costs more than the
-    insert of a feed's rows."""
-    insert = sqlite.insert(cast(Table, Item.__table__))
-    return insert.on_conflict_do_update(
+def _sqlite_upsert(dialect: Dialect) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The upsert's SQL, compiled once per process, and its parameters in order, each with the
+    column type's own conversion (the one SQLAlchemy applies, so that values are stored exactly
+    as an ORM write stores them). Converting them here, not through ``Connection.execute``,
+    skips SQLAlchemy's per-row parameter building: two thirds of the time of storing a feed's
+    items."""
+    table = cast(Table, Item.__table__)
+    insert = sqlite.insert(table).values({name: bindparam(name) for name in _COLUMNS})
+    statement = insert.on_conflict_do_update(
         index_elements=["canonical_url"],
         set_={**{name: insert.excluded[name] for name in _UPDATABLE},
               **{name: null() for name in _RELEASED}},
         where=insert.table.c.content_hash != insert.excluded.content_hash,
     )
+    compiled = statement.compile(dialect=dialect)
+    order = compiled.positiontup or []
+    if sorted(order) != sorted(_COLUMNS):  # the statement binds each column once, nothing else
+        raise RuntimeError(f"unexpected parameters of the item upsert: {order}")
+    return str(compiled), tuple((name, table.c[name].type.bind_processor(dialect))
+                                for name in order)
 
 
 def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) -> None:
