@@ -35,6 +35,8 @@ def _strip_amp_path(path: str) -> str:
 
 def _unwrap_amp_cache(url: str) -> str:
     """``https://x-y.cdn.ampproject.org/c/s/example.org/a`` → ``https://example.org/a``."""
+    if "ampproject" not in url.lower():  # no cache host can be named: splitting is not needed
+        return url
     parts = urlsplit(url)
     if not _AMP_CACHE.match(parts.hostname or ""):
         return url

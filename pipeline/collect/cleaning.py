@@ -32,10 +32,11 @@ _BLOCK_TAGS = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|/table|/ul|/ol)\b[^>]*>", re.I
 )
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_SPACE_RUN = re.compile(r"[\t\f\v\u00a0]|  ")
+"""Where :data:`_SPACES` would change anything (one plain space stays as it is)."""
 _ESCAPED = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|<[A-Za-z/!]")
 """An entity or a tag left in text that was already unescaped once: the feed escaped twice."""
 MAX_UNESCAPE_ROUNDS = 3
-_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 def strip_invalid_chars(text: str) -> str:
@@ -69,7 +70,12 @@ def clean_text(text: str | None, max_chars: int, *, multiline: bool = False) -> 
         text, cut = text[: max_chars * 4], True
     text = strip_invalid_chars(text)
     if multiline:
-        text = _NEWLINES.sub("\n", _SPACES.sub(" ", text.replace("\r", "\n"))).strip()
+        text = text.replace("\r", "\n")
+        if _SPACE_RUN.search(text):
+            text = _SPACES.sub(" ", text)
+        # blank and space-padded lines go ("\s*\n\s*" → "\n"), without a regular expression
+        # that tries every space of the text
+        text = "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
     else:
         text = " ".join(strip_invisible_chars(text).split())
     if len(text) > max_chars:
@@ -88,7 +94,7 @@ def html_to_text(markup: str | None, max_chars: int) -> tuple[str, bool]:
         return clean_text(markup, max_chars, multiline=True)
     text = strip_invalid_chars(markup)
     for _ in range(MAX_UNESCAPE_ROUNDS):  # "&amp;nbsp;", "&lt;p&gt;": escaped twice
-        text = _BLOCK_TAGS.sub(lambda m: m.group(0) + "\n", text)
+        text = _BLOCK_TAGS.sub("\\g<0>\n", text)
         # one pass: no tag is kept, and script/style/noscript are dropped with their content
         text = html.unescape(nh3.clean(text, tags=set(), attributes={}))
         if not _ESCAPED.search(text):

@@ -87,12 +87,43 @@ def strip_tails(summary: str) -> str:
     text = summary.rstrip()
     for _ in range(4):
         before = text
-        text = _WORDPRESS.sub("", text)
-        text = _TAIL.sub("", text).rstrip()
-        text = _ELLIPSIS_TAIL.sub("…", text).rstrip()
+        if _may_end_with_wordpress_line(text):
+            text = _WORDPRESS.sub("", text)
+        if _TAIL_END.search(_without_trailers(text)[-TAIL_WORDS_REACH:]):
+            text = _TAIL.sub("", text)
+        text = text.rstrip()
+        if text.endswith(("]", ")")):
+            text = _ELLIPSIS_TAIL.sub("…", text).rstrip()
         if text == before:
             break
     return text
+
+
+# Cheap tests that a tail pattern cannot match, so that its regular expression (which tries
+# every position of the summary) runs only when one can: a matched tail ends the text.
+_TAIL_MARKS = frozenset(".…»›→>])")
+"""What may follow a tail's words, besides spaces: dots, arrows, a closing bracket."""
+_TAIL_END = re.compile(r"(?:" + "|".join(TAILS) + r")$", re.IGNORECASE)
+TAIL_WORDS_REACH = 40
+"""Longer than the longest tail's words ("leer el artículo completo")."""
+_WORDPRESS_MARKERS = ("appeared first on", "est apparu en premier sur", "se publicó primero en",
+                      "apareció primero en")
+
+
+def _without_trailers(text: str) -> str:
+    """The text without the spaces and marks that may follow a tail's words: if a tail ends
+    the text, its words now do."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in _TAIL_MARKS):
+        end -= 1
+    return text[:end]
+
+
+def _may_end_with_wordpress_line(text: str) -> bool:
+    """WordPress's line ends the (right-stripped) text with at most 200 characters after its
+    marker words."""
+    end = text[-240:]
+    return any(marker in end for marker in _WORDPRESS_MARKERS)
 
 
 def _drop_bar_parts(title: str) -> str:
