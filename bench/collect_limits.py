@@ -24,20 +24,15 @@ import argparse
 import multiprocessing as mp
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from collect_fetch import serve  # the same hosts as the throughput benchmark
-from harness import report
+from harness import measure_command, report
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
 BOMB_HOSTS = (3, 23, 47, 71, 97)
 """The 5 sources replaced by the bomb: one feed of these hosts."""
 
@@ -52,55 +47,18 @@ class Run:
     summary: str
 
 
-def session_stats(session_id: int) -> dict[int, tuple[int, float]]:
-    """pid → (resident bytes, CPU seconds) of the live processes of a session."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session_id and fields[0] != "Z":
-            found[int(entry.name)] = (int(fields[21]) * PAGE,
-                                      (int(fields[11]) + int(fields[12])) / TICKS)
-    return found
-
-
 def run_collect(command: list[str], folder: Path, env: dict[str, str]) -> Run:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    peaks = {"total": 0, "main": 0}
-    cpu: dict[int, float] = {}
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            stats = session_stats(process.pid)
-            peaks["total"] = max(peaks["total"], sum(r for r, _ in stats.values()))
-            peaks["main"] = max(peaks["main"], stats.get(process.pid, (0, 0.0))[0])
-            for pid, (_, seconds) in stats.items():
-                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, _ = process.communicate()
-    wall = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if process.returncode != 0:
+    run = measure_command(command, cwd=folder, env=env)
+    stdout = run.done.stdout
+    if run.done.returncode != 0:
         raise SystemExit(f"pipeline collect failed: {stdout[-2000:]}")
     outcomes = {}
     for line in stdout.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith("s") and parts[0][1:].isdigit():
             outcomes[parts[0]] = " ".join(parts[1:])
-    return Run(wall, sum(cpu.values()), peaks["total"] / 2**20, peaks["main"] / 2**20,
-               outcomes, stdout.strip().splitlines()[-1])
+    return Run(run.sample.wall, run.sample.cpu, run.peak_bytes / 2**20,
+               run.own_peak_bytes / 2**20, outcomes, stdout.strip().splitlines()[-1])
 
 
 BOMB = "bomb"

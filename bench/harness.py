@@ -52,17 +52,21 @@ def measure(work: Callable[[], Any]) -> tuple[Sample, Any]:
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
 POLL_S = 0.02
 
 
-def _process_cpu(pid: int) -> float | None:
-    """CPU seconds of one process (all its threads, ended ones included), or None once gone."""
+def _process_stat(pid: int) -> tuple[float, int] | None:
+    """CPU seconds (all threads, ended ones included) and resident bytes of one process, or
+    None once it is gone (or only a zombie)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    if fields[0] == "Z":
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS, int(fields[21]) * PAGE
 
 
 def _children(pid: int) -> list[int]:
@@ -82,33 +86,43 @@ class CommandRun:
     """Wall time, and the CPU time of every process the command started."""
     own_cpu: float
     """The command's own process's share of ``sample.cpu``."""
+    peak_bytes: int
+    """The highest sum of the resident sizes of its processes, at one reading."""
+    own_peak_bytes: int
+    """The command's own process's highest resident size."""
     done: subprocess.CompletedProcess[str]
 
 
 def measure_command(command: list[str], **popen: Any) -> CommandRun:
-    """Run a command to its end, with the CPU time of it and of every process it started,
-    however deep (read from /proc every 20 ms: a process that ends early loses at most its
-    last 20 ms; the polling costs this process about 1 % of a core, whichever side it measures).
-    """
+    """Run a command to its end, with the CPU time and memory of it and of every process it
+    started, however deep (read from /proc every 20 ms: a process that ends early loses at most
+    its last 20 ms; the polling costs this process about 1 % of a core, whichever side it
+    measures)."""
     wall = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, **popen)
-    seen: dict[int, float] = {}
+    cpu: dict[int, float] = {}
+    peaks = {"all": 0, "own": 0}
     finished = threading.Event()
 
     def poll() -> None:
         while True:
             last = finished.is_set()
-            known = set(seen) | {process.pid}
-            pending = list(known)
+            known = set(cpu) | {process.pid}
+            pending, resident = list(known), 0
             while pending:
                 pid = pending.pop()
-                cpu = _process_cpu(pid)
-                if cpu is not None:
-                    seen[pid] = max(seen.get(pid, 0.0), cpu)
-                    new = [child for child in _children(pid) if child not in known]
-                    known.update(new)
-                    pending.extend(new)
+                stat = _process_stat(pid)
+                if stat is None:
+                    continue
+                cpu[pid] = max(cpu.get(pid, 0.0), stat[0])
+                resident += stat[1]
+                if pid == process.pid:
+                    peaks["own"] = max(peaks["own"], stat[1])
+                new = [child for child in _children(pid) if child not in known]
+                known.update(new)
+                pending.extend(new)
+            peaks["all"] = max(peaks["all"], resident)
             if last:
                 return
             finished.wait(POLL_S)
@@ -119,10 +133,9 @@ def measure_command(command: list[str], **popen: Any) -> CommandRun:
     took = time.perf_counter() - wall
     finished.set()
     poller.join()
-    own = seen.get(process.pid, 0.0)
     done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-    return CommandRun(Sample(took, sum(seen.values())), own, done)
-
+    return CommandRun(Sample(took, sum(cpu.values())), cpu.get(process.pid, 0.0), peaks["all"],
+                      peaks["own"], done)
 
 @dataclass
 class Pairs:
