@@ -51,7 +51,7 @@ def run_collect(command: list[str], folder: Path, env: dict[str, str]) -> Run:
     run = measure_command(command, cwd=folder, env=env)
     stdout = run.done.stdout
     if run.done.returncode != 0:
-        raise SystemExit(f"pipeline collect failed: {stdout[-2000:]}")
+        raise SystemExit(f"pipeline collect failed: {run.done.stderr[-2000:]}")
     outcomes = {}
     for line in stdout.splitlines():
         parts = line.split()

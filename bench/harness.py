@@ -56,9 +56,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 POLL_S = 0.02
 
 
-def _process_stat(pid: int) -> tuple[float, int] | None:
-    """CPU seconds (all threads, ended ones included) and resident bytes of one process, or
-    None once it is gone (or only a zombie)."""
+def _process_stat(pid: int) -> tuple[float, int, int] | None:
+    """CPU seconds (all threads, ended ones included), resident bytes and start time (clock
+    ticks after boot: a reused pid has another) of one process, or None once it is gone (or
+    only a zombie)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
@@ -66,7 +67,7 @@ def _process_stat(pid: int) -> tuple[float, int] | None:
         return None
     if fields[0] == "Z":
         return None
-    return (int(fields[11]) + int(fields[12])) / TICKS, int(fields[21]) * PAGE
+    return (int(fields[11]) + int(fields[12])) / TICKS, int(fields[21]) * PAGE, int(fields[19])
 
 
 def _children(pid: int) -> list[int]:
@@ -95,13 +96,15 @@ class CommandRun:
 
 def measure_command(command: list[str], **popen: Any) -> CommandRun:
     """Run a command to its end, with the CPU time and memory of it and of every process it
-    started, however deep (read from /proc every 20 ms: a process that ends early loses at most
-    its last 20 ms; the polling costs this process about 1 % of a core, whichever side it
-    measures)."""
+    started, however deep (read from /proc every 20 ms: a process loses the CPU time it used
+    after the last reading before it ended, and one that lives less than 20 ms may not be seen
+    at all; the polling costs this process about 1 % of a core, whichever side it measures)."""
     wall = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, **popen)
     cpu: dict[int, float] = {}
+    started: dict[int, int] = {}
+    """Each process's start time: a pid the system gives again to another process is not ours."""
     peaks = {"all": 0, "own": 0}
     finished = threading.Event()
 
@@ -113,7 +116,7 @@ def measure_command(command: list[str], **popen: Any) -> CommandRun:
             while pending:
                 pid = pending.pop()
                 stat = _process_stat(pid)
-                if stat is None:
+                if stat is None or started.setdefault(pid, stat[2]) != stat[2]:
                     continue
                 cpu[pid] = max(cpu.get(pid, 0.0), stat[0])
                 resident += stat[1]

@@ -18,6 +18,7 @@ _AMP_QUERY_KEYS = {"amp", "outputtype", "_gl", "_ga", "ref", "ref_src", "cmpid",
                    "at_campaign", "xtor", "ito", "mc_cid", "mc_eid", "igshid", "s_cid"}
 _AMP_SUFFIXES = ("/amp", "/amp.html", "/amphtml")
 _WORDS = re.compile(r"\w+", re.UNICODE)
+_SPLIT_DROPS = frozenset("\t\r\n")
 
 
 def _strip_amp_path(path: str) -> str:
@@ -35,8 +36,8 @@ def _strip_amp_path(path: str) -> str:
 
 def _unwrap_amp_cache(url: str) -> str:
     """``https://x-y.cdn.ampproject.org/c/s/example.org/a`` → ``https://example.org/a``."""
-    if "ampproject" not in url.lower():  # no cache host can be named: splitting is not needed
-        return url
+    if "ampproject" not in url.lower() and not _SPLIT_DROPS.intersection(url):
+        return url  # no cache host can be named (urlsplit drops tabs and line breaks first)
     parts = urlsplit(url)
     if not _AMP_CACHE.match(parts.hostname or ""):
         return url

@@ -103,8 +103,10 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         max_idle_pools: int = 256,
     ) -> None:
         self._ca_file = ca_file
-        self._ssl_context: ssl.SSLContext | None = None
-        """Made for the first https origin (loading the system's certificates takes 40 ms)."""
+        self._ssl_context: ssl.SSLContext | None = (
+            ssl.create_default_context(cafile=ca_file) if ca_file else None)
+        """Made for the first https origin (loading the system's certificates takes 40 ms);
+        at once from a CA file, so that an unusable one is reported before any request."""
         self._backend = PinnedBackend(allow_loopback=allow_loopback, loopback_only=loopback_only)
         self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = (
             OrderedDict()

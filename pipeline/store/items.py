@@ -267,8 +267,11 @@ def _sqlite_upsert(dialect: Dialect) -> tuple[str, tuple[tuple[str, Any], ...]]:
     order = compiled.positiontup or []
     if sorted(order) != sorted(_COLUMNS):  # the statement binds each column once, nothing else
         raise RuntimeError(f"unexpected parameters of the item upsert: {order}")
-    return str(compiled), tuple((name, table.c[name].type.bind_processor(dialect))
-                                for name in order)
+    # the dialect's own type (SQLite's DATETIME writes its text format; the generic type would
+    # leave a datetime to sqlite3's adapter, whose format sorts differently)
+    return str(compiled), tuple(
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in order)
 
 
 def _copy_upsert_postgres(connection: Connection, rows: list[dict[str, Any]]) -> None:

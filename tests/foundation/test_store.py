@@ -173,6 +173,29 @@ def test_items_are_stored_once_by_url_guid_and_hash(engine: Engine) -> None:
         assert published == NOW - timedelta(hours=4) and published.tzinfo is not None
 
 
+def test_collected_items_store_dates_and_lists_as_the_orm_does(engine: Engine) -> None:
+    """The bulk insert writes each value as SQLAlchemy would: on SQLite dates are text that
+    the queries compare, so an item published exactly at a bound must be found by it."""
+    factory = make_sessionmaker(engine)
+    on_the_hour = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    with factory.begin() as session:
+        session.add(Source(id="carbon-brief", name="CB", url=SPEC.url, kind="feed", lang="en"))
+    with factory.begin() as session:
+        upsert_items(session, [make_item(1, published_at=on_the_hour, categories=("Soil",))])
+        session.add(Item(url="https://example.org/orm", canonical_url="https://example.org/orm",
+                         title="Written by the ORM", content_hash="e" * 64, fetched_at=NOW,
+                         published_at=on_the_hour, updated_at=NOW, categories=["Soil"]))
+    with factory() as session:
+        found = session.scalars(select(Item.title).where(Item.published_at >= on_the_hour)
+                                .order_by(Item.title)).all()
+        assert found == ["Soil carbon story 1", "Written by the ORM"]
+        raw = session.execute(text(
+            "SELECT published_at, fetched_at, updated_at, warnings, categories FROM items "
+            "ORDER BY title")).all()
+    collected, orm = (tuple(str(value) for value in row) for row in raw)
+    assert collected[:2] == orm[:2] and collected[3:] == orm[3:]
+
+
 def record(session: Session, result: SourceResult, now_at: datetime, new: int = 0) -> Source:
     """Record a fetch the way the collect job does: back-off policy from the collect stage."""
     errors = failure_count_after(session, SPEC.id, result)
