@@ -54,7 +54,8 @@ def test_three_workers_send_one_edition_each_subscriber_once(
             time.sleep(0.5)
     finally:
         codes = [worker.stop() for worker in workers]
-    assert codes == [0, 0, 0]
+    assert codes == [0, 0, 0], [(tmp_path / f"w{n}.log").read_text()[-3000:]
+                                for n, code in enumerate(codes) if code]
 
     received = smtp.recorder.by_recipient()
     assert set(received) == wanted
