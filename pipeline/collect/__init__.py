@@ -3,8 +3,9 @@
 The lead's composing layer calls :func:`collect_sources` (async) and :func:`collect_submission`;
 the store keeps per-source errors and uses :func:`plan_next_check` for back-off and pausing.
 
-Names are imported on first use (PEP 562), so that parsing worker processes, which import
-:mod:`pipeline.collect.feeds` only, do not pay for trafilatura and datasketch.
+Names are imported on first use (PEP 562), so that the collector's process, which leaves the
+parsers to its workers (:mod:`pipeline.collect.reading`), does not pay for them, nor for
+datasketch.
 """
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from tests.collect.server import LocalServer
 from tests.collect.test_hardening import ARTICLE, LOCAL, item, rss, write_sources
+from tests.foundation.test_architecture import COLLECTOR_NEVER_LOADS
 
-HEAVY = ("feedparser", "trafilatura", "courlan", "lxml", "alembic", "pipeline.collect.feeds",
-         "pipeline.collect.articles", "pipeline.collect.reading")
 RUN_AND_LIST_MODULES = (
     "import atexit, json, sys\n"
-    f"atexit.register(lambda: print('LOADED', json.dumps(sorted(m for m in {HEAVY!r} "
+    "atexit.register(lambda: print('LOADED', json.dumps(sorted(m for m in "
+    f"{COLLECTOR_NEVER_LOADS!r} "
     "if m in sys.modules))))\n"
     "sys.argv = ['pipeline', 'collect']\n"
     "from pipeline.cli import main\n"

@@ -33,16 +33,20 @@ def test_role_names_are_written_once() -> None:
     assert found == []
 
 
+COLLECTOR_NEVER_LOADS = ("feedparser", "trafilatura", "courlan", "lxml", "alembic",
+                         "pipeline.collect.feeds", "pipeline.collect.articles",
+                         "pipeline.collect.reading")
+"""What the process of ``pipeline collect`` leaves to its parse workers (and to migrations)."""
+
+
 def test_the_collector_process_loads_no_parser_and_no_migration_tool() -> None:
     """``pipeline collect`` moves bytes and stores rows: the parsers are loaded by its parse
     workers, alembic only when a database must be migrated (each costs start-up and exit)."""
     import subprocess
     import sys
 
-    heavy = ("feedparser", "trafilatura", "courlan", "lxml", "alembic", "pipeline.collect.feeds",
-             "pipeline.collect.articles")
     code = ("import sys, pipeline.cli, pipeline.app, pipeline.jobs.collect\n"
-            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+            f"print(sorted(m for m in {COLLECTOR_NEVER_LOADS!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
